@@ -1,0 +1,28 @@
+# One entry point per job; each target creates .venv and installs the project first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)  ## the main job
+	$(PY) examples/production_planning.py
+
+test: $(STAMP)  ## the whole test suite
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check lumix runner tests benchmarks examples
+
+bench: $(STAMP)
+	$(PY) benchmarks/compile_solve.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,51 @@
+"""lumix: LumiX-compatible optimization modeling, compiled to arrays and solved with OR-Tools."""
+
+__version__ = "0.1.0"
+
+# Modeling
+from .core import (
+    LXCartesianProduct,
+    LXConstraint,
+    LXConstraintSense,
+    LXIndexDimension,
+    LXLinearExpression,
+    LXModel,
+    LXObjectiveSense,
+    LXVariable,
+    LXVarType,
+)
+
+# Compiling
+from .compile import LXCanonicalModel, compile_model
+
+# Errors
+from .errors import DetachedAttributeError, DetachError, LumixError, ModelError, SolverError
+
+# Solving
+from .solvers import LXOptimizer, LXSolution, ORToolsSolver
+
+__all__ = [
+    # Modeling
+    "LXCartesianProduct",
+    "LXConstraint",
+    "LXConstraintSense",
+    "LXIndexDimension",
+    "LXLinearExpression",
+    "LXModel",
+    "LXObjectiveSense",
+    "LXVarType",
+    "LXVariable",
+    # Compiling
+    "LXCanonicalModel",
+    "compile_model",
+    # Solving
+    "LXOptimizer",
+    "LXSolution",
+    "ORToolsSolver",
+    # Errors
+    "DetachError",
+    "DetachedAttributeError",
+    "LumixError",
+    "ModelError",
+    "SolverError",
+]

@@ -1,0 +1,38 @@
+"""Data-source plumbing shared by variables, constraints and index dimensions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..utils import orm
+
+__all__ = ["declared_model_type", "split_from_model_args"]
+
+
+def declared_model_type(obj: Any) -> type | None:
+    """The data type given as ``LXVariable[Type, ...]`` / ``LXConstraint[Type]``, if any."""
+    alias = getattr(obj, "__orig_class__", None)
+    args = getattr(alias, "__args__", ())
+    if args and isinstance(args[0], type):
+        return args[0]
+    return None
+
+
+def split_from_model_args(
+    owner: Any, what: str, model: Any, session: Any
+) -> tuple[type, Any]:
+    """Accept both ``from_model(Type, session=...)`` and the guide's ``from_model(session)``."""
+    if isinstance(model, type):
+        return model, session
+    if model is not None and session is None and orm.is_session(model):
+        declared = declared_model_type(owner) or orm.source_type(model)
+        if declared is None:
+            raise TypeError(
+                f"{what}: from_model(session) needs the data type, either as "
+                f"{type(owner).__name__}[Type, ...](name) or as from_model(Type, session=session)"
+            )
+        return declared, model
+    raise TypeError(
+        f"{what}: from_model() takes a model class (and optionally session=...), "
+        f"got {type(model).__name__}"
+    )

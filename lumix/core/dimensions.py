@@ -1,0 +1,70 @@
+"""Index dimensions for ``indexed_by_product`` families."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from typing_extensions import Self
+
+from ._source import split_from_model_args
+
+__all__ = ["LXIndexDimension", "LXCartesianProduct"]
+
+TModel = TypeVar("TModel")
+
+
+class LXIndexDimension(Generic[TModel]):
+    """One dimension of a multi-index: a data type, its key function, data and a filter."""
+
+    def __init__(
+        self, model_type: type[TModel], key_func: Callable[[TModel], Any], label: str | None = None
+    ) -> None:
+        self.model_type = model_type
+        self.key_func = key_func
+        self.filter_func: Callable[[TModel], bool] | None = None
+        self.label = label
+        self._data: list[Any] | None = None
+        self._session: Any = None
+
+    def __repr__(self) -> str:
+        return f"LXIndexDimension({getattr(self.model_type, '__name__', self.model_type)})"
+
+    def from_data(self, data: Any) -> Self:
+        self._data = list(data)
+        self._session = None
+        return self
+
+    def from_model(self, session: Any, model: type | None = None) -> Self:
+        """Read this dimension's instances from an ORM session (type from the constructor)."""
+        model_type, self._session = split_from_model_args(
+            self, f"dimension {self!r}", model or self.model_type, session
+        )
+        self.model_type = model_type
+        self._data = None
+        return self
+
+    def where(self, predicate: Callable[[TModel], bool]) -> Self:
+        self.filter_func = predicate
+        return self
+
+    def get_instances(self) -> list[Any]:
+        from ..compile import dimension_instances
+
+        return dimension_instances(self)
+
+
+class LXCartesianProduct:
+    """The dimensions of an ``indexed_by_product`` family, in order."""
+
+    def __init__(self, *dimensions: LXIndexDimension) -> None:
+        for dim in dimensions:
+            if not isinstance(dim, LXIndexDimension):
+                raise TypeError(
+                    f"indexed_by_product() takes LXIndexDimension objects, got {type(dim).__name__}"
+                )
+        self.dimensions: list[LXIndexDimension] = list(dimensions)
+
+    def add_dimension(self, dim: LXIndexDimension) -> Self:
+        self.dimensions.append(dim)
+        return self

@@ -1,0 +1,277 @@
+"""OR-Tools backend: build the solver from canonical arrays, solve, and re-solve in place.
+
+``ORToolsSolver(canon)`` loads the whole model into OR-Tools at once (an ``MPModelProto``
+filled from the arrays, no per-term Python calls), GLOP for LPs and SCIP for MIPs. It stays
+alive: row bounds, column bounds, objective and matrix coefficients can be changed in place,
+re-solved warm (GLOP's dual simplex without presolve, from the previous basis) and reverted.
+
+Thread-safety: one ``ORToolsSolver`` per thread; ``solve_canonical`` builds a fresh one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from ortools.linear_solver import linear_solver_pb2, pywraplp
+
+from ..core.enums import LXObjectiveSense
+from ..errors import SolverError
+from .solution import LXSolution
+
+if TYPE_CHECKING:
+    from ..compile import LXCanonicalModel
+
+__all__ = ["ORToolsSolver", "RawSolution", "solve_canonical", "SOLVERS"]
+
+SolverName = Literal["glop", "scip", "cp-sat", "pdlp"]
+SOLVERS: dict[str, str] = {"glop": "GLOP", "scip": "SCIP", "cp-sat": "CP_SAT", "pdlp": "PDLP"}
+WARM_LP_PARAMETERS = "use_preprocessing:false use_dual_simplex:true"
+SCIP_INFINITY_ARTIFACT = 1e18
+
+_STATUS = {
+    pywraplp.Solver.OPTIMAL: "optimal",
+    pywraplp.Solver.FEASIBLE: "feasible",
+    pywraplp.Solver.INFEASIBLE: "infeasible",
+    pywraplp.Solver.UNBOUNDED: "unbounded",
+    pywraplp.Solver.ABNORMAL: "abnormal",
+    pywraplp.Solver.NOT_SOLVED: "not_solved",
+}
+
+
+@dataclass
+class RawSolution:
+    """A solve's outcome as arrays in canonical column / row order (compact to ship)."""
+
+    status: str
+    objective_value: float | None
+    solve_time: float
+    x: np.ndarray | None = None
+    duals: np.ndarray | None = None
+    reduced_costs: np.ndarray | None = None
+    gap: float | None = None
+
+    @property
+    def has_values(self) -> bool:
+        return self.x is not None
+
+
+def build_proto(canon: LXCanonicalModel) -> linear_solver_pb2.MPModelProto:
+    """The ``MPModelProto`` of a canonical model (bounds ``±inf`` mean unbounded)."""
+    proto = linear_solver_pb2.MPModelProto()
+    proto.maximize = canon.sense is LXObjectiveSense.MAXIMIZE
+    proto.objective_offset = canon.objective_constant
+    for lo, up, obj, integer in zip(
+        canon.col_lower.tolist(),
+        canon.col_upper.tolist(),
+        canon.objective.tolist(),
+        canon.col_integer.tolist(),
+        strict=True,
+    ):
+        v = proto.variable.add()
+        v.lower_bound, v.upper_bound, v.objective_coefficient, v.is_integer = lo, up, obj, integer
+    matrix = canon.matrix
+    indptr, indices, data = matrix.indptr, matrix.indices.tolist(), matrix.data.tolist()
+    for i, (lo, up) in enumerate(zip(canon.row_lower.tolist(), canon.row_upper.tolist(), strict=True)):
+        c = proto.constraint.add()
+        c.lower_bound, c.upper_bound = lo, up
+        start, end = indptr[i], indptr[i + 1]
+        c.var_index.extend(indices[start:end])
+        c.coefficient.extend(data[start:end])
+    return proto
+
+
+def _backend(canon: LXCanonicalModel, solver: str | None) -> str:
+    if solver is None:
+        return "SCIP" if canon.is_mip else "GLOP"
+    try:
+        return SOLVERS[solver.lower()]
+    except KeyError:
+        raise ValueError(f"solver={solver!r} is not known; expected one of {sorted(SOLVERS)}") from None
+
+
+class ORToolsSolver:
+    """A persistent OR-Tools model of one ``LXCanonicalModel``.
+
+    ``set_*`` change the loaded model and remember the original values; ``revert()`` puts
+    them back. ``solve()`` returns a ``RawSolution``; ``to_solution()`` names its values.
+    """
+
+    def __init__(
+        self,
+        canon: LXCanonicalModel,
+        *,
+        time_limit: float | None = None,
+        gap_tolerance: float | None = None,
+        threads: int | None = None,
+        solver: SolverName | None = None,
+        warm: bool = True,
+    ) -> None:
+        self.canon = canon
+        self.backend = _backend(canon, solver)
+        self._solver = pywraplp.Solver.CreateSolver(self.backend)
+        if self._solver is None:
+            raise SolverError(f"OR-Tools could not create the {self.backend} solver")
+        error = self._solver.LoadModelFromProto(build_proto(canon))
+        if error:
+            raise SolverError(f"OR-Tools rejected model '{canon.name}': {error}")
+        self._is_lp = self.backend in ("GLOP", "PDLP")
+        if warm and self.backend == "GLOP":
+            self._solver.SetSolverSpecificParametersAsString(WARM_LP_PARAMETERS)
+        if time_limit is not None:
+            self._solver.SetTimeLimit(max(1, int(time_limit * 1000)))
+        if threads is not None:
+            self._solver.SetNumThreads(int(threads))
+        self._time_limit = time_limit
+        self._params = pywraplp.MPSolverParameters()
+        if gap_tolerance is not None:
+            self._params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, gap_tolerance)
+        self._vars = self._solver.variables()
+        self._rows = self._solver.constraints()
+        self._objective = self._solver.Objective()
+        self.row_lower = canon.row_lower.copy()
+        self.row_upper = canon.row_upper.copy()
+        self.col_lower = canon.col_lower.copy()
+        self.col_upper = canon.col_upper.copy()
+        self.objective = canon.objective.copy()
+        self._saved_rows: dict[int, tuple[float, float]] = {}
+        self._saved_cols: dict[int, tuple[float, float]] = {}
+        self._saved_obj: dict[int, float] = {}
+        self._saved_coef: dict[tuple[int, int], float] = {}
+
+    # -- changes ----------------------------------------------------------------------------
+    def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
+        self._saved_rows.setdefault(row, (self.row_lower[row], self.row_upper[row]))
+        self.row_lower[row], self.row_upper[row] = lower, upper
+        self._rows[row].SetBounds(lower, upper)
+
+    def set_col_bounds(self, col: int, lower: float, upper: float) -> None:
+        self._saved_cols.setdefault(col, (self.col_lower[col], self.col_upper[col]))
+        self.col_lower[col], self.col_upper[col] = lower, upper
+        self._vars[col].SetBounds(lower, upper)
+
+    def set_objective_coefficient(self, col: int, value: float) -> None:
+        self._saved_obj.setdefault(col, self.objective[col])
+        self.objective[col] = value
+        self._objective.SetCoefficient(self._vars[col], value)
+
+    def set_coefficient(self, row: int, col: int, value: float) -> None:
+        if (row, col) not in self._saved_coef:
+            self._saved_coef[(row, col)] = self._rows[row].GetCoefficient(self._vars[col])
+        self._rows[row].SetCoefficient(self._vars[col], value)
+
+    def coefficient(self, row: int, col: int) -> float:
+        return self._rows[row].GetCoefficient(self._vars[col])
+
+    @property
+    def changed(self) -> bool:
+        return bool(self._saved_rows or self._saved_cols or self._saved_obj or self._saved_coef)
+
+    def revert(self) -> None:
+        """Undo every change since construction or the last ``revert()``."""
+        for row, (lo, up) in self._saved_rows.items():
+            self.row_lower[row], self.row_upper[row] = lo, up
+            self._rows[row].SetBounds(lo, up)
+        for col, (lo, up) in self._saved_cols.items():
+            self.col_lower[col], self.col_upper[col] = lo, up
+            self._vars[col].SetBounds(lo, up)
+        for col, value in self._saved_obj.items():
+            self.objective[col] = value
+            self._objective.SetCoefficient(self._vars[col], value)
+        for (row, col), value in self._saved_coef.items():
+            self._rows[row].SetCoefficient(self._vars[col], value)
+        self._saved_rows.clear()
+        self._saved_cols.clear()
+        self._saved_obj.clear()
+        self._saved_coef.clear()
+
+    # -- solving ----------------------------------------------------------------------------
+    def solve(self) -> RawSolution:
+        """Solve the model as it now stands."""
+        start = time.perf_counter()
+        code = self._solver.Solve(self._params)
+        if code in (pywraplp.Solver.INFEASIBLE, pywraplp.Solver.ABNORMAL):
+            code = self._confirm_infeasible(code)
+        status = self._status(code)
+        response = linear_solver_pb2.MPSolutionResponse()
+        if status in ("optimal", "feasible"):
+            self._solver.FillSolutionResponseProto(response)
+        elapsed = time.perf_counter() - start
+        if status not in ("optimal", "feasible"):
+            return RawSolution(status, None, elapsed)
+        x = np.asarray(response.variable_value, dtype=float)
+        if not self._is_lp and (
+            abs(response.objective_value) >= 10 * SCIP_INFINITY_ARTIFACT
+            or (x.size and np.abs(x).max() >= SCIP_INFINITY_ARTIFACT)
+        ):
+            return RawSolution("unbounded", None, elapsed)
+        raw = RawSolution(status, float(response.objective_value), elapsed, x=x)
+        if self._is_lp and status == "optimal":
+            raw.duals = np.asarray(response.dual_value, dtype=float)
+            raw.reduced_costs = np.asarray(response.reduced_cost, dtype=float)
+        if not self._is_lp:
+            bound = response.best_objective_bound
+            if math.isfinite(bound):
+                raw.gap = abs(raw.objective_value - bound) / max(abs(raw.objective_value), 1e-10)
+        return raw
+
+    def _status(self, code: int) -> str:
+        if code == pywraplp.Solver.NOT_SOLVED and self._time_limit is not None:
+            return "time_limit"
+        return _STATUS.get(code, "unknown")
+
+    def _confirm_infeasible(self, code: int) -> int:
+        """Tell infeasible from unbounded where the first answer may mean either."""
+        if self._is_lp:
+            params = pywraplp.MPSolverParameters()
+            params.SetIntegerParam(
+                pywraplp.MPSolverParameters.PRESOLVE, pywraplp.MPSolverParameters.PRESOLVE_OFF
+            )
+            return self._solver.Solve(params)
+        # A MIP solver may answer INFEASIBLE for "infeasible or unbounded": look for any
+        # feasible point with the objective switched off.
+        coeffs = [self._objective.GetCoefficient(v) for v in self._vars]
+        self._objective.Clear()
+        try:
+            feasible = self._solver.Solve(self._params) in (
+                pywraplp.Solver.OPTIMAL,
+                pywraplp.Solver.FEASIBLE,
+            )
+        finally:
+            for v, c in zip(self._vars, coeffs, strict=True):
+                if c:
+                    self._objective.SetCoefficient(v, c)
+            self._objective.SetOffset(self.canon.objective_constant)
+            self._objective.SetOptimizationDirection(self.canon.sense is LXObjectiveSense.MAXIMIZE)
+        return pywraplp.Solver.UNBOUNDED if feasible else code
+
+    def to_solution(self, raw: RawSolution) -> LXSolution:
+        return to_solution(self.canon, raw)
+
+
+def to_solution(canon: LXCanonicalModel, raw: RawSolution) -> LXSolution:
+    """Name a ``RawSolution``'s values by family / key and by row and column names."""
+    solution = LXSolution(raw.objective_value, raw.status, raw.solve_time, gap=raw.gap)
+    if raw.x is not None:
+        x = raw.x.tolist()
+        for family, positions in canon.col_index.items():
+            if family in canon.scalar_families:
+                solution.variables[family] = x[positions[None]]
+            else:
+                solution.variables[family] = {k: x[j] for k, j in positions.items()}
+    if raw.duals is not None:
+        solution.shadow_prices = dict(zip(canon.row_names, raw.duals.tolist(), strict=True))
+    if raw.reduced_costs is not None:
+        solution.reduced_costs = dict(
+            zip(canon.col_names, raw.reduced_costs.tolist(), strict=True)
+        )
+    return solution
+
+
+def solve_canonical(canon: LXCanonicalModel, **options: Any) -> LXSolution:
+    """Build a fresh OR-Tools model of ``canon``, solve it once and name the result."""
+    solver = ORToolsSolver(canon, warm=False, **options)
+    return solver.to_solution(solver.solve())

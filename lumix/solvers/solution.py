@@ -1,0 +1,76 @@
+"""``LXSolution``: what a solve returns, keyed by family and by ``family[key]`` names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["LXSolution"]
+
+FEASIBLE_STATUSES = frozenset({"optimal", "feasible"})
+
+
+def _name(var_or_name: Any) -> str:
+    return var_or_name if isinstance(var_or_name, str) else var_or_name.name
+
+
+@dataclass
+class LXSolution:
+    """A solve's outcome.
+
+    ``variables[family]`` is ``{key: value}`` (a number for a scalar family);
+    ``shadow_prices["capacity[1]"]`` and ``reduced_costs["production[3]"]`` are filled for
+    LPs solved to optimality. ``objective_value`` is ``None`` unless a solution was found.
+    Pickling: plain data only.
+    """
+
+    objective_value: float | None
+    status: str
+    solve_time: float
+    variables: dict[str, Any] = field(default_factory=dict)
+    shadow_prices: dict[str, float] = field(default_factory=dict)
+    reduced_costs: dict[str, float] = field(default_factory=dict)
+    gap: float | None = None
+    iterations: int | None = None
+    nodes: int | None = None
+
+    @property
+    def mapped(self) -> dict[str, Any]:
+        """Values of the indexed families, ``{family: {key: value}}``."""
+        return {k: v for k, v in self.variables.items() if isinstance(v, dict)}
+
+    def get_variable(self, var_or_name: Any) -> Any:
+        """``{key: value}`` of a family, or the value of a scalar variable."""
+        name = _name(var_or_name)
+        if name not in self.variables:
+            if not self.is_feasible():
+                raise KeyError(f"the solution is {self.status!r} and has no variable values")
+            raise KeyError(f"the solution has no variable family {name!r}")
+        return self.variables[name]
+
+    def get_mapped(self, var: Any) -> dict[Any, float]:
+        value = self.get_variable(var)
+        return value if isinstance(value, dict) else {None: value}
+
+    def get_shadow_price(self, name: str) -> float | None:
+        return self.shadow_prices.get(name)
+
+    def get_reduced_cost(self, name: str) -> float | None:
+        return self.reduced_costs.get(name)
+
+    def is_optimal(self) -> bool:
+        return self.status == "optimal"
+
+    def is_feasible(self) -> bool:
+        return self.status in FEASIBLE_STATUSES
+
+    def summary(self) -> str:
+        objective = "n/a" if self.objective_value is None else f"{self.objective_value:.6f}"
+        lines = [
+            f"Status: {self.status}",
+            f"Objective: {objective}",
+            f"Solve time: {self.solve_time:.3f}s",
+        ]
+        if self.gap is not None:
+            lines.append(f"Gap: {self.gap * 100:.2f}%")
+        return "\n".join(lines)
