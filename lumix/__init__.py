@@ -3,6 +3,8 @@
 __version__ = "0.1.0"
 
 # Modeling
+# Compiling
+from .compile import LXCanonicalModel, compile_model
 from .core import (
     LXCartesianProduct,
     LXConstraint,
@@ -14,9 +16,6 @@ from .core import (
     LXVariable,
     LXVarType,
 )
-
-# Compiling
-from .compile import LXCanonicalModel, compile_model
 
 # Errors
 from .errors import DetachedAttributeError, DetachError, LumixError, ModelError, SolverError

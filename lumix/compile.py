@@ -185,14 +185,15 @@ class _Compiler:
     @staticmethod
     def _call_error(where: str, what: str, func: Any, exc: Exception) -> ModelError:
         return ModelError(
-            f"{where}: {what} ({describe_callable(func)}) raised "
-            f"{type(exc).__name__}: {exc}"
+            f"{where}: {what} ({describe_callable(func)}) raised {type(exc).__name__}: {exc}"
         )
 
     # -- data -------------------------------------------------------------------------------
     def _read(self, owner: str, model_type: type | None, session: Any) -> list[Any]:
         if model_type is None:
-            raise ModelError(f"{owner} has no data source; use .from_data(list) or .from_model(Type, session)")
+            raise ModelError(
+                f"{owner} has no data source; use .from_data(list) or .from_model(Type, session)"
+            )
         cache_key = (id(session), model_type)
         rows = self._reads.get(cache_key)
         if rows is None:
@@ -282,7 +283,10 @@ class _Compiler:
                     found = [func(inst) for inst in instances]
                 except Exception as exc:
                     raise self._call_error(
-                        f"variable '{var.name}' (instance {inst!r})", "index key", var.index_func, exc
+                        f"variable '{var.name}' (instance {inst!r})",
+                        "index key",
+                        var.index_func,
+                        exc,
                     ) from exc
             self._keys[id(var)] = found
         return found
@@ -320,7 +324,9 @@ class _Compiler:
                 )
             return arr
         if not isinstance(value, numbers.Real) or math.isnan(value):
-            raise ModelError(f"variable '{var.name}': {which} bound must be a number, got {value!r}")
+            raise ModelError(
+                f"variable '{var.name}': {which} bound must be a number, got {value!r}"
+            )
         return np.full(n, float(value)) if n else float(value)
 
     def _columns(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
@@ -418,7 +424,9 @@ class _Compiler:
             except Exception as exc:
                 raise self._call_error(
                     f"{where} (term {_where(var.name, keys[cur], var.is_scalar)})",
-                    "where filter", pred, exc,
+                    "where filter",
+                    pred,
+                    exc,
                 ) from exc
         idx = np.asarray(idx, dtype=np.int64)
         if callable(coeff):
@@ -426,7 +434,10 @@ class _Compiler:
                 values = [coeff(*coeff_args(instances[(cur := i)])) for i in idx]
             except Exception as exc:
                 raise self._call_error(
-                    where, f"coefficient of {_where(var.name, keys[cur], var.is_scalar)}", coeff, exc
+                    where,
+                    f"coefficient of {_where(var.name, keys[cur], var.is_scalar)}",
+                    coeff,
+                    exc,
                 ) from exc
             sub_keys = [keys[i] for i in idx]
             vals = self._numbers(values, where, "coefficient", coeff, sub_keys)
@@ -460,8 +471,12 @@ class _Compiler:
                 )
             with_row = lambda inst: (inst, row)
             return self._evaluate(
-                var, term.coeff, term.where, where,
-                with_row if aware_c else one, with_row if aware_w else one,
+                var,
+                term.coeff,
+                term.where,
+                where,
+                with_row if aware_c else one,
+                with_row if aware_w else one,
             )
         if indexed_row:
             instances = self.instances(var)
@@ -558,13 +573,15 @@ class _Compiler:
                     except TypeError:
                         raise ModelError(f"{owner}: index key {key!r} is not hashable") from None
                     if duplicate:
-                        raise ModelError(f"{owner}: duplicate index key {key!r}; keys must be unique")
+                        raise ModelError(
+                            f"{owner}: duplicate index key {key!r}; keys must be unique"
+                        )
                 else:
                     key = None
                 where = f"constraint '{_where(constraint.name, key, not indexed)}'"
                 i = len(names)
                 positions[key] = i
-                names.append(where[len("constraint '"):-1])
+                names.append(where[len("constraint '") : -1])
                 c, v, const = self.expression(constraint.lhs, inst, indexed, where)
                 rhs = self._rhs(constraint, inst, where)
                 if math.isnan(rhs):
@@ -587,8 +604,13 @@ class _Compiler:
         matrix.sum_duplicates()
         matrix.eliminate_zeros()
         return (
-            names, matrix, np.asarray(lower, float), np.asarray(upper, float),
-            np.asarray(senses, dtype="<U2"), row_index, scalars,
+            names,
+            matrix,
+            np.asarray(lower, float),
+            np.asarray(upper, float),
+            np.asarray(senses, dtype="<U2"),
+            row_index,
+            scalars,
         )
 
     def _rhs(self, constraint: LXConstraint, inst: Any, where: str) -> float:
@@ -651,4 +673,3 @@ class _Compiler:
             row_index=row_index,
             scalar_families=frozenset(scalar_vars | scalar_rows),
         )
-

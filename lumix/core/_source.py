@@ -18,9 +18,7 @@ def declared_model_type(obj: Any) -> type | None:
     return None
 
 
-def split_from_model_args(
-    owner: Any, what: str, model: Any, session: Any
-) -> tuple[type, Any]:
+def split_from_model_args(owner: Any, what: str, model: Any, session: Any) -> tuple[type, Any]:
     """Accept both ``from_model(Type, session=...)`` and the guide's ``from_model(session)``."""
     if isinstance(model, type):
         return model, session

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING
-
-from typing_extensions import Self
+from typing import TYPE_CHECKING, Self
 
 from ..errors import ModelError
 from .constraints import LXConstraint
@@ -82,7 +80,9 @@ class LXModel:
 
     def _set_objective(self, sense: LXObjectiveSense, expr: LXLinearExpression | None) -> Self:
         if expr is not None and not isinstance(expr, LXLinearExpression):
-            raise TypeError(f"the objective must be an LXLinearExpression, got {type(expr).__name__}")
+            raise TypeError(
+                f"the objective must be an LXLinearExpression, got {type(expr).__name__}"
+            )
         self.objective_sense = sense
         self._objective_expr = expr
         self._objective_from_costs = expr is None

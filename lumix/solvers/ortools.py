@@ -75,7 +75,9 @@ def build_proto(canon: LXCanonicalModel) -> linear_solver_pb2.MPModelProto:
         v.lower_bound, v.upper_bound, v.objective_coefficient, v.is_integer = lo, up, obj, integer
     matrix = canon.matrix
     indptr, indices, data = matrix.indptr, matrix.indices.tolist(), matrix.data.tolist()
-    for i, (lo, up) in enumerate(zip(canon.row_lower.tolist(), canon.row_upper.tolist(), strict=True)):
+    for i, (lo, up) in enumerate(
+        zip(canon.row_lower.tolist(), canon.row_upper.tolist(), strict=True)
+    ):
         c = proto.constraint.add()
         c.lower_bound, c.upper_bound = lo, up
         start, end = indptr[i], indptr[i + 1]
@@ -90,7 +92,9 @@ def _backend(canon: LXCanonicalModel, solver: str | None) -> str:
     try:
         return SOLVERS[solver.lower()]
     except KeyError:
-        raise ValueError(f"solver={solver!r} is not known; expected one of {sorted(SOLVERS)}") from None
+        raise ValueError(
+            f"solver={solver!r} is not known; expected one of {sorted(SOLVERS)}"
+        ) from None
 
 
 class ORToolsSolver:
@@ -265,9 +269,7 @@ def to_solution(canon: LXCanonicalModel, raw: RawSolution) -> LXSolution:
     if raw.duals is not None:
         solution.shadow_prices = dict(zip(canon.row_names, raw.duals.tolist(), strict=True))
     if raw.reduced_costs is not None:
-        solution.reduced_costs = dict(
-            zip(canon.col_names, raw.reduced_costs.tolist(), strict=True)
-        )
+        solution.reduced_costs = dict(zip(canon.col_names, raw.reduced_costs.tolist(), strict=True))
     return solution
 
 
