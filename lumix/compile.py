@@ -114,9 +114,14 @@ class LXCanonicalModel:
         return np.fromiter(self.row_index[family].values(), dtype=np.int64)
 
 
-def compile_model(model: LXModel) -> LXCanonicalModel:
-    """Expand ``model`` into an ``LXCanonicalModel``; raises ``ModelError`` on bad input."""
-    return _Compiler(model).run()
+def compile_model(model: LXModel, *, with_reads: bool = False) -> Any:
+    """Expand ``model`` into an ``LXCanonicalModel``; raises ``ModelError`` on bad input.
+
+    With ``with_reads=True`` also return the ORM rows read, ``{(id(session), Type): rows}``.
+    """
+    compiler = _Compiler(model)
+    canon = compiler.run()
+    return (canon, compiler._reads) if with_reads else canon
 
 
 # -- public helpers behind get_instances() / index_key() ---------------------------------------
@@ -184,9 +189,7 @@ class _Compiler:
 
     @staticmethod
     def _call_error(where: str, what: str, func: Any, exc: Exception) -> ModelError:
-        return ModelError(
-            f"{where}: {what} ({describe_callable(func)}) raised {type(exc).__name__}: {exc}"
-        )
+        return ModelError(f"{where}: {what} ({describe_callable(func)}) raised {type(exc).__name__}: {exc}")
 
     # -- data -------------------------------------------------------------------------------
     def _read(self, owner: str, model_type: type | None, session: Any) -> list[Any]:
@@ -200,6 +203,11 @@ class _Compiler:
             try:
                 rows = orm.read_all(model_type, session)
             except Exception as exc:
+                if session is None and isinstance(exc, ValueError):
+                    # Neither data nor a session (and not a Django model): say so plainly.
+                    raise ModelError(
+                        f"{owner} has no data source; use .from_data(list) or .from_model(session) ({exc})"
+                    ) from exc
                 raise ModelError(
                     f"{owner}: reading {model_type.__name__} from the database failed: "
                     f"{type(exc).__name__}: {exc}"
@@ -215,16 +223,19 @@ class _Compiler:
     def _filtered(self, owner: str, items: list[Any], pred: Any, spread: bool) -> list[Any]:
         if pred is None:
             return items
-        inst = None
-        try:
-            if spread and self.arity(pred) != 1:
-                return [inst for inst in items if pred(*inst)]
-            return [inst for inst in items if pred(inst)]
-        except Exception as exc:
-            raise self._call_error(f"{owner} (instance {inst!r})", "filter", pred, exc) from exc
+        spread = spread and self.arity(pred) != 1
+        kept = []
+        for inst in items:
+            try:
+                keep = pred(*inst) if spread else pred(inst)
+            except Exception as exc:
+                raise self._call_error(f"{owner} (instance {inst!r})", "filter", pred, exc) from exc
+            if keep:
+                kept.append(inst)
+        return kept
 
-    def dimension_instances(self, dim: LXIndexDimension) -> list[Any]:
-        owner = f"dimension {getattr(dim.model_type, '__name__', dim.model_type)}"
+    def dimension_instances(self, dim: LXIndexDimension, family: str = "") -> list[Any]:
+        owner = f"{family}dimension {getattr(dim.model_type, '__name__', dim.model_type)}"
         return self._filtered(owner, self._source(owner, dim), dim.filter_func, False)
 
     def instances(self, var: LXVariable) -> list[Any]:
@@ -236,7 +247,7 @@ class _Compiler:
         if var.is_scalar:
             found = [None]
         elif var._cartesian is not None:
-            dims = [self.dimension_instances(d) for d in var._cartesian.dimensions]
+            dims = [self.dimension_instances(d, f"{owner}: ") for d in var._cartesian.dimensions]
             found = list(itertools.product(*dims))
         else:
             found = self._source(owner, var)
@@ -270,6 +281,20 @@ class _Compiler:
             return lambda inst: tuple(f(part) for f, part in zip(funcs, inst, strict=True))
         return lambda inst: inst
 
+    def _key_callable(self, var: LXVariable, inst: Any) -> Any:
+        """The user callable behind a failing index key (a dimension's key function...)."""
+        if var.index_func is not None:
+            return var.index_func
+        if var._join_config is not None:
+            return var._join_config["key_func"]
+        if var._cartesian is not None:
+            for dim, part in zip(var._cartesian.dimensions, inst, strict=False):
+                try:
+                    dim.key_func(part)
+                except Exception:
+                    return dim.key_func
+        return None
+
     def keys(self, var: LXVariable) -> list[Any]:
         found = self._keys.get(id(var))
         if found is None:
@@ -278,16 +303,17 @@ class _Compiler:
                 found = [None]
             else:
                 func = self.key_func(var)
-                inst = None
-                try:
-                    found = [func(inst) for inst in instances]
-                except Exception as exc:
-                    raise self._call_error(
-                        f"variable '{var.name}' (instance {inst!r})",
-                        "index key",
-                        var.index_func,
-                        exc,
-                    ) from exc
+                found = []
+                for inst in instances:
+                    try:
+                        found.append(func(inst))
+                    except Exception as exc:
+                        raise self._call_error(
+                            f"variable '{var.name}' (instance {inst!r})",
+                            "index key",
+                            self._key_callable(var, inst),
+                            exc,
+                        ) from exc
             self._keys[id(var)] = found
         return found
 
@@ -296,9 +322,7 @@ class _Compiler:
         if not constraint.is_indexed:
             return [None]
         if constraint.index_func is None:
-            raise ModelError(
-                f"{owner} has data but no indexed_by(...); add .indexed_by(lambda row: row.id)"
-            )
+            raise ModelError(f"{owner} has data but no indexed_by(...); add .indexed_by(lambda row: row.id)")
         return self._source(owner, constraint)
 
     # -- columns ----------------------------------------------------------------------------
@@ -307,16 +331,19 @@ class _Compiler:
         if value is None:
             return default
         if callable(value):
-            inst = None
-            try:
-                values = [value(inst) for inst in self.instances(var)]
-            except Exception as exc:
-                raise self._call_error(
-                    f"variable '{var.name}' (instance {inst!r})", f"{which} bound", value, exc
-                ) from exc
-            arr = self._numbers(
-                values, f"variable '{var.name}'", f"{which} bound", value, self.keys(var)
-            )
+            keys = self.keys(var)
+            values = []
+            for k, inst in zip(keys, self.instances(var), strict=True):
+                try:
+                    values.append(value(inst))
+                except Exception as exc:
+                    raise self._call_error(
+                        f"variable '{_where(var.name, k, var.is_scalar)}'",
+                        f"{which} bound",
+                        value,
+                        exc,
+                    ) from exc
+            arr = self._numbers(values, f"variable '{var.name}'", f"{which} bound", value, self.keys(var))
             if np.isnan(arr).any():
                 k = self.keys(var)[int(np.flatnonzero(np.isnan(arr))[0])]
                 raise ModelError(
@@ -324,9 +351,7 @@ class _Compiler:
                 )
             return arr
         if not isinstance(value, numbers.Real) or math.isnan(value):
-            raise ModelError(
-                f"variable '{var.name}': {which} bound must be a number, got {value!r}"
-            )
+            raise ModelError(f"variable '{var.name}': {which} bound must be a number, got {value!r}")
         return np.full(n, float(value)) if n else float(value)
 
     def _columns(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
@@ -348,9 +373,7 @@ class _Compiler:
                         "use indexed_by(lambda item: item.id) with a hashable key"
                     ) from None
                 if duplicate:
-                    raise ModelError(
-                        f"variable '{var.name}': duplicate index key {k!r}; keys must be unique"
-                    )
+                    raise ModelError(f"variable '{var.name}': duplicate index key {k!r}; keys must be unique")
                 positions[k] = start + len(positions)
             self._positions[var.name] = positions
             self._offsets[var.name] = start
@@ -377,9 +400,7 @@ class _Compiler:
         return names, cat(lowers, float), cat(uppers, float), cat(integers, bool)
 
     # -- expressions ------------------------------------------------------------------------
-    def _numbers(
-        self, values: list[Any], where: str, what: str, func: Any, keys: list[Any]
-    ) -> np.ndarray:
+    def _numbers(self, values: list[Any], where: str, what: str, func: Any, keys: list[Any]) -> np.ndarray:
         try:
             arr = np.asarray(values, dtype=float)
         except (TypeError, ValueError):
@@ -398,8 +419,7 @@ class _Compiler:
         known = self._families.get(var.name)
         if known is None:
             raise ModelError(
-                f"{where}: variable '{var.name}' is not part of the model; add it with "
-                "model.add_variable()"
+                f"{where}: variable '{var.name}' is not part of the model; add it with model.add_variable()"
             )
         return known
 
@@ -456,9 +476,7 @@ class _Compiler:
     def _row_aware(self, func: Any) -> bool:
         return callable(func) and self.arity(func) >= 2
 
-    def _term(
-        self, term: LXTerm, row: Any, indexed_row: bool, where: str
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _term(self, term: LXTerm, row: Any, indexed_row: bool, where: str) -> tuple[np.ndarray, np.ndarray]:
         var = self._family(term.var, where)
         aware_c, aware_w = self._row_aware(term.coeff), self._row_aware(term.where)
         one = lambda inst: (inst,)
@@ -509,9 +527,7 @@ class _Compiler:
                     return tuple
                 return lambda inst: (inst,)
 
-            cached = self._evaluate(
-                var, term.coeff, term.where, where, args(term.coeff), args(term.where)
-            )
+            cached = self._evaluate(var, term.coeff, term.where, where, args(term.coeff), args(term.where))
             self._term_cache[id(term)] = cached
         return cached
 
@@ -573,9 +589,7 @@ class _Compiler:
                     except TypeError:
                         raise ModelError(f"{owner}: index key {key!r} is not hashable") from None
                     if duplicate:
-                        raise ModelError(
-                            f"{owner}: duplicate index key {key!r}; keys must be unique"
-                        )
+                        raise ModelError(f"{owner}: duplicate index key {key!r}; keys must be unique")
                 else:
                     key = None
                 where = f"constraint '{_where(constraint.name, key, not indexed)}'"

@@ -31,6 +31,5 @@ def split_from_model_args(owner: Any, what: str, model: Any, session: Any) -> tu
             )
         return declared, model
     raise TypeError(
-        f"{what}: from_model() takes a model class (and optionally session=...), "
-        f"got {type(model).__name__}"
+        f"{what}: from_model() takes a model class (and optionally session=...), got {type(model).__name__}"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, Self, TypeVar
 
+from ._copying import Detachable
 from ._source import split_from_model_args
 from .enums import LXConstraintSense
 from .expressions import LXLinearExpression
@@ -14,12 +15,27 @@ __all__ = ["LXConstraint"]
 TModel = TypeVar("TModel")
 
 
-class LXConstraint(Generic[TModel]):
+class LXConstraint(Detachable, Generic[TModel]):
     """``lhs (<=|>=|==) rhs``; with data and ``indexed_by`` one row per instance.
 
     Rows are named ``f"{name}[{key}]"``. ``rhs_value`` (a number) applies to every row and
     may be assigned directly, e.g. on a copy: ``copy.get_constraint("demand").rhs_value *= 1.2``.
     """
+
+    _STATE_KEYS = (
+        "name",
+        "lhs",
+        "sense",
+        "rhs_value",
+        "rhs_func",
+        "model_type",
+        "index_func",
+        "_data",
+        "_session",
+    )
+
+    def _copy_owner(self) -> str:
+        return f"constraint '{self.name}'"
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not name:

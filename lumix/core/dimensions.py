@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, Self, TypeVar
 
+from ._copying import Detachable
 from ._source import split_from_model_args
 
 __all__ = ["LXIndexDimension", "LXCartesianProduct"]
@@ -12,8 +13,13 @@ __all__ = ["LXIndexDimension", "LXCartesianProduct"]
 TModel = TypeVar("TModel")
 
 
-class LXIndexDimension(Generic[TModel]):
+class LXIndexDimension(Detachable, Generic[TModel]):
     """One dimension of a multi-index: a data type, its key function, data and a filter."""
+
+    _STATE_KEYS = ("model_type", "key_func", "filter_func", "label", "_data", "_session")
+
+    def _copy_owner(self) -> str:
+        return f"dimension {self!r}"
 
     def __init__(
         self, model_type: type[TModel], key_func: Callable[[TModel], Any], label: str | None = None
@@ -52,8 +58,10 @@ class LXIndexDimension(Generic[TModel]):
         return dimension_instances(self)
 
 
-class LXCartesianProduct:
+class LXCartesianProduct(Detachable):
     """The dimensions of an ``indexed_by_product`` family, in order."""
+
+    _STATE_KEYS = ("dimensions",)
 
     def __init__(self, *dimensions: LXIndexDimension) -> None:
         for dim in dimensions:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Generic, Self, TypeVar
 
+from ._copying import Detachable
 from .variables import LXVariable
 
 __all__ = ["LXLinearExpression", "LXTerm", "LXMultiTerm"]
@@ -14,6 +16,19 @@ __all__ = ["LXLinearExpression", "LXTerm", "LXMultiTerm"]
 TModel = TypeVar("TModel")
 
 Coefficient = float | Callable[..., float]
+
+
+def _copy_term(term: Any, memo: dict[Any, Any]) -> Any:
+    from ._copying import copy_context, copy_value
+
+    ctx = copy_context(memo)
+    name = term.var.name
+    return replace(
+        term,
+        var=copy.deepcopy(term.var, memo),
+        coeff=copy_value(term.coeff, memo, ctx, f"coefficient of {name}"),
+        where=copy_value(term.where, memo, ctx, f"where filter of {name}"),
+    )
 
 
 @dataclass(frozen=True)
@@ -31,6 +46,8 @@ class LXTerm:
     where: Callable[..., bool] | None = None
     scale: float = 1.0
 
+    __deepcopy__ = _copy_term
+
 
 @dataclass(frozen=True)
 class LXMultiTerm:
@@ -43,6 +60,8 @@ class LXMultiTerm:
     coeff: Coefficient = 1.0
     where: Callable[..., bool] | None = None
     scale: float = 1.0
+
+    __deepcopy__ = _copy_term
 
 
 def _check_var(var: Any, method: str) -> None:
@@ -58,8 +77,10 @@ def _check_coeff(coeff: Any, method: str, var: LXVariable) -> None:
         )
 
 
-class LXLinearExpression(Generic[TModel]):
+class LXLinearExpression(Detachable, Generic[TModel]):
     """A sum of terms plus a constant; supports ``+ - *`` with numbers and ``sum([...])``."""
+
+    _STATE_KEYS = ("terms", "multi_terms", "constant")
 
     def __init__(self) -> None:
         self.terms: list[LXTerm] = []

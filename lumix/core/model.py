@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from ..errors import ModelError
+from ..utils import orm
+from ._copying import CopyContext, Detachable, copy_context
 from .constraints import LXConstraint
 from .enums import LXObjectiveSense
 from .expressions import LXLinearExpression
@@ -25,9 +27,24 @@ def _unknown(kind: str, name: str, model: str, known: list[str]) -> ModelError:
     )
 
 
-class LXModel:
+class LXModel(Detachable):
     """An optimization model. ``maximize()`` / ``minimize()`` without an argument use the
-    sum of the variables' ``cost()`` expressions, read when the model is compiled."""
+    sum of the variables' ``cost()`` expressions, read when the model is compiled.
+
+    Copying: ``copy.deepcopy(model)`` and ``pickle.dumps(model)`` give detached copies (see
+    ``lumix.utils.copy_utils``). A model whose data comes from an ORM is compiled first under
+    its live session, so the relationships its callables read are loaded before detaching;
+    the rows read by the last compile are reused, so copying a compiled model queries nothing.
+    """
+
+    _STATE_KEYS = (
+        "name",
+        "variables",
+        "constraints",
+        "objective_sense",
+        "_objective_expr",
+        "_objective_from_costs",
+    )
 
     def __init__(self, name: str = "model") -> None:
         self.name = name
@@ -36,6 +53,7 @@ class LXModel:
         self.objective_sense = LXObjectiveSense.MAXIMIZE
         self._objective_expr: LXLinearExpression | None = None
         self._objective_from_costs = False
+        self._orm_reads: dict[tuple[int, type], list[Any]] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -59,9 +77,7 @@ class LXModel:
 
     def add_constraint(self, constraint: LXConstraint) -> Self:
         if not isinstance(constraint, LXConstraint):
-            raise TypeError(
-                f"add_constraint() takes an LXConstraint, got {type(constraint).__name__}"
-            )
+            raise TypeError(f"add_constraint() takes an LXConstraint, got {type(constraint).__name__}")
         if any(c.name == constraint.name for c in self.constraints):
             raise ModelError(f"model '{self.name}' already has a constraint '{constraint.name}'")
         self.constraints.append(constraint)
@@ -80,9 +96,7 @@ class LXModel:
 
     def _set_objective(self, sense: LXObjectiveSense, expr: LXLinearExpression | None) -> Self:
         if expr is not None and not isinstance(expr, LXLinearExpression):
-            raise TypeError(
-                f"the objective must be an LXLinearExpression, got {type(expr).__name__}"
-            )
+            raise TypeError(f"the objective must be an LXLinearExpression, got {type(expr).__name__}")
         self.objective_sense = sense
         self._objective_expr = expr
         self._objective_from_costs = expr is None
@@ -122,7 +136,48 @@ class LXModel:
         """Expand the model into arrays (see ``lumix.compile``)."""
         from ..compile import compile_model
 
-        return compile_model(self)
+        canon, reads = compile_model(self, with_reads=True)
+        self._orm_reads = reads
+        return canon
+
+    # -- copying ----------------------------------------------------------------------------
+    def _copy_owner(self) -> str:
+        return f"model '{self.name}'"
+
+    def _families(self) -> list[Any]:
+        found: list[Any] = [*self.variables, *self.constraints]
+        for var in self.variables:
+            if var._cartesian is not None:
+                found.extend(var._cartesian.dimensions)
+        return found
+
+    def _uses_orm(self) -> bool:
+        for family in self._families():
+            if family._session is not None:
+                return True
+            data = family._data
+            if data is None and family.model_type is not None:
+                return True
+            if data and orm.is_orm_instance(data[0] if not isinstance(data[0], tuple) else data[0][0]):
+                return True
+        return False
+
+    def _preloaded_reads(self) -> dict[tuple[int, type], list[Any]]:
+        """ORM rows of the last compile; compiles first when there is none (or it is stale),
+        which loads every relationship the callables read while the session is alive."""
+        reads = self.__dict__.get("_orm_reads")
+        stale = reads is None or any(orm.is_stale(r) for rows in reads.values() for r in rows)
+        if stale and self._uses_orm():
+            self.to_canonical()
+            reads = self._orm_reads
+        return reads or {}
+
+    def __deepcopy__(self, memo: dict[Any, Any]) -> LXModel:
+        copy_context(memo).reads.update(self._preloaded_reads())
+        return Detachable.__deepcopy__(self, memo)
+
+    def _pickle_context(self) -> CopyContext:
+        return CopyContext(self._preloaded_reads())
 
     def summary(self) -> str:
         return (

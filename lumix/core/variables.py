@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
+from ._copying import Detachable
 from ._source import split_from_model_args
 from .dimensions import LXCartesianProduct, LXIndexDimension
 from .enums import LXVarType
@@ -20,13 +21,33 @@ TValue = TypeVar("TValue")
 Bound = float | Callable[[Any], float] | None
 
 
-class LXVariable(Generic[TModel, TValue]):
+class LXVariable(Detachable, Generic[TModel, TValue]):
     """A variable family: one solver column per data instance, named ``f"{name}[{key}]"``.
 
     A family without any data source or index is a single scalar variable named ``name``.
     Callables given to the builder (index, bounds, cost, filters) are stored, never called
     here; the compiler (``lumix.compile``) evaluates them once per compile.
     """
+
+    _STATE_KEYS = (
+        "name",
+        "var_type",
+        "lower_bound",
+        "upper_bound",
+        "model_type",
+        "index_func",
+        "cost_func",
+        "_multi_cost_func",
+        "_filter",
+        "_multi_filter",
+        "_data",
+        "_session",
+        "_cartesian",
+        "_join_config",
+    )
+
+    def _copy_owner(self) -> str:
+        return f"variable '{self.name}'"
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not name:
@@ -149,9 +170,7 @@ class LXVariable(Generic[TModel, TValue]):
     @property
     def is_multi_indexed(self) -> bool:
         """True when instances are tuples (``indexed_by_product`` / ``indexed_by_join``)."""
-        return self.index_func is None and (
-            self._cartesian is not None or self._join_config is not None
-        )
+        return self.index_func is None and (self._cartesian is not None or self._join_config is not None)
 
     def get_instances(self) -> list[Any]:
         """The family's instances after filters (reads the ORM when bound to one)."""

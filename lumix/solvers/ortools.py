@@ -75,9 +75,7 @@ def build_proto(canon: LXCanonicalModel) -> linear_solver_pb2.MPModelProto:
         v.lower_bound, v.upper_bound, v.objective_coefficient, v.is_integer = lo, up, obj, integer
     matrix = canon.matrix
     indptr, indices, data = matrix.indptr, matrix.indices.tolist(), matrix.data.tolist()
-    for i, (lo, up) in enumerate(
-        zip(canon.row_lower.tolist(), canon.row_upper.tolist(), strict=True)
-    ):
+    for i, (lo, up) in enumerate(zip(canon.row_lower.tolist(), canon.row_upper.tolist(), strict=True)):
         c = proto.constraint.add()
         c.lower_bound, c.upper_bound = lo, up
         start, end = indptr[i], indptr[i + 1]
@@ -92,9 +90,7 @@ def _backend(canon: LXCanonicalModel, solver: str | None) -> str:
     try:
         return SOLVERS[solver.lower()]
     except KeyError:
-        raise ValueError(
-            f"solver={solver!r} is not known; expected one of {sorted(SOLVERS)}"
-        ) from None
+        raise ValueError(f"solver={solver!r} is not known; expected one of {sorted(SOLVERS)}") from None
 
 
 class ORToolsSolver:
@@ -116,26 +112,14 @@ class ORToolsSolver:
     ) -> None:
         self.canon = canon
         self.backend = _backend(canon, solver)
-        self._solver = pywraplp.Solver.CreateSolver(self.backend)
-        if self._solver is None:
-            raise SolverError(f"OR-Tools could not create the {self.backend} solver")
-        error = self._solver.LoadModelFromProto(build_proto(canon))
-        if error:
-            raise SolverError(f"OR-Tools rejected model '{canon.name}': {error}")
         self._is_lp = self.backend in ("GLOP", "PDLP")
-        if warm and self.backend == "GLOP":
-            self._solver.SetSolverSpecificParametersAsString(WARM_LP_PARAMETERS)
-        if time_limit is not None:
-            self._solver.SetTimeLimit(max(1, int(time_limit * 1000)))
-        if threads is not None:
-            self._solver.SetNumThreads(int(threads))
+        self._warm = warm
         self._time_limit = time_limit
+        self._threads = threads
         self._params = pywraplp.MPSolverParameters()
         if gap_tolerance is not None:
             self._params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, gap_tolerance)
-        self._vars = self._solver.variables()
-        self._rows = self._solver.constraints()
-        self._objective = self._solver.Objective()
+        self._load(build_proto(canon))
         self.row_lower = canon.row_lower.copy()
         self.row_upper = canon.row_upper.copy()
         self.col_lower = canon.col_lower.copy()
@@ -146,6 +130,44 @@ class ORToolsSolver:
         self._saved_obj: dict[int, float] = {}
         self._saved_coef: dict[tuple[int, int], float] = {}
 
+    def _load(self, proto: linear_solver_pb2.MPModelProto) -> None:
+        """Create the OR-Tools solver of ``proto`` with this solver's options."""
+        self._solver = pywraplp.Solver.CreateSolver(self.backend)
+        if self._solver is None:
+            raise SolverError(f"OR-Tools could not create the {self.backend} solver")
+        error = self._solver.LoadModelFromProto(proto)
+        if error:
+            raise SolverError(f"OR-Tools rejected model '{self.canon.name}': {error}")
+        if self._warm and self.backend == "GLOP":
+            self._solver.SetSolverSpecificParametersAsString(WARM_LP_PARAMETERS)
+        if self._time_limit is not None:
+            self._solver.SetTimeLimit(max(1, int(self._time_limit * 1000)))
+        if self._threads is not None:
+            self._solver.SetNumThreads(int(self._threads))
+        self._vars = self._solver.variables()
+        self._rows = self._solver.constraints()
+        self._objective = self._solver.Objective()
+        # SCIP makes an integer column whose bounds lie in [0, 1] a binary one and then
+        # rejects wider bounds for it, leaving the solver ABNORMAL for good. Widening such a
+        # column therefore loads a fresh solver before the next solve (see set_col_bounds).
+        if self.backend == "SCIP":
+            lower = np.fromiter((v.lower_bound for v in proto.variable), float, len(proto.variable))
+            upper = np.fromiter((v.upper_bound for v in proto.variable), float, len(proto.variable))
+            self._maybe_binary = self.canon.col_integer & (lower > -1) & (upper < 2)
+        else:
+            self._maybe_binary = np.zeros(len(self._vars), dtype=bool)
+        self._reload = False
+
+    def _reload_if_needed(self) -> None:
+        """Load a fresh solver of the model as it now stands (after a SCIP binary widened)."""
+        if not self._reload:
+            return
+        proto = linear_solver_pb2.MPModelProto()
+        self._solver.ExportModelToProto(proto)
+        for v, lo, up in zip(proto.variable, self.col_lower.tolist(), self.col_upper.tolist(), strict=True):
+            v.lower_bound, v.upper_bound = lo, up
+        self._load(proto)
+
     # -- changes ----------------------------------------------------------------------------
     def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
         self._saved_rows.setdefault(row, (self.row_lower[row], self.row_upper[row]))
@@ -154,8 +176,14 @@ class ORToolsSolver:
 
     def set_col_bounds(self, col: int, lower: float, upper: float) -> None:
         self._saved_cols.setdefault(col, (self.col_lower[col], self.col_upper[col]))
+        self._set_col(col, lower, upper)
+
+    def _set_col(self, col: int, lower: float, upper: float) -> None:
         self.col_lower[col], self.col_upper[col] = lower, upper
-        self._vars[col].SetBounds(lower, upper)
+        if self._maybe_binary[col] and (lower < 0 or upper > 1):
+            self._reload = True
+        if not self._reload:
+            self._vars[col].SetBounds(lower, upper)
 
     def set_objective_coefficient(self, col: int, value: float) -> None:
         self._saved_obj.setdefault(col, self.objective[col])
@@ -180,8 +208,7 @@ class ORToolsSolver:
             self.row_lower[row], self.row_upper[row] = lo, up
             self._rows[row].SetBounds(lo, up)
         for col, (lo, up) in self._saved_cols.items():
-            self.col_lower[col], self.col_upper[col] = lo, up
-            self._vars[col].SetBounds(lo, up)
+            self._set_col(col, lo, up)
         for col, value in self._saved_obj.items():
             self.objective[col] = value
             self._objective.SetCoefficient(self._vars[col], value)
@@ -196,6 +223,7 @@ class ORToolsSolver:
     def solve(self) -> RawSolution:
         """Solve the model as it now stands."""
         start = time.perf_counter()
+        self._reload_if_needed()
         code = self._solver.Solve(self._params)
         if code in (pywraplp.Solver.INFEASIBLE, pywraplp.Solver.ABNORMAL):
             code = self._confirm_infeasible(code)

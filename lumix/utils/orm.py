@@ -24,7 +24,7 @@ def is_session(obj: Any) -> bool:
     """True for a SQLAlchemy ``Session`` / ``scoped_session`` or a Django manager/QuerySet."""
     from sqlalchemy.orm import Session, scoped_session
 
-    return isinstance(obj, Session | scoped_session | _django_query_types())
+    return isinstance(obj, (Session, scoped_session, *_django_query_types()))
 
 
 def source_type(source: Any) -> type | None:
@@ -41,6 +41,11 @@ def _is_django_model(model_type: type) -> bool:
     from django.db.models import Model
 
     return issubclass(model_type, Model)
+
+
+def reads_without_session(model_type: type) -> bool:
+    """True when ``model_type`` can be read with no session (a Django model)."""
+    return _is_django_model(model_type)
 
 
 def read_all(model_type: type, session: Any) -> list[Any]:
@@ -67,3 +72,201 @@ def read_all(model_type: type, session: Any) -> list[Any]:
     if mapper is None or not hasattr(mapper, "primary_key"):
         raise TypeError(f"{model_type!r} is not a SQLAlchemy mapped class or Django model")
     return list(session.scalars(select(model_type).order_by(*mapper.primary_key)).all())
+
+
+# -- detection -------------------------------------------------------------------------------
+
+
+def _sa_state(obj: Any) -> Any:
+    """The SQLAlchemy ``InstanceState`` of a mapped instance, else ``None``."""
+    state = getattr(obj, "_sa_instance_state", None)
+    if state is None or isinstance(obj, type):
+        return None
+    from sqlalchemy.orm import InstanceState
+
+    return state if isinstance(state, InstanceState) else None
+
+
+def _is_django_instance(obj: Any) -> bool:
+    if "django.db.models" not in sys.modules or isinstance(obj, type):
+        return False
+    from django.db.models import Model
+
+    return isinstance(obj, Model)
+
+
+def is_orm_instance(obj: Any) -> bool:
+    """True for an instance of a SQLAlchemy mapped class or a Django model."""
+    return _sa_state(obj) is not None or _is_django_instance(obj)
+
+
+_HANDLE_TYPES: dict[tuple[bool, bool], tuple[type, ...]] = {}
+
+
+def _handle_types() -> tuple[type, ...]:
+    """The database-handle types of the ORMs imported so far (cached per set of imports)."""
+    have_async, have_django = "sqlalchemy.ext.asyncio" in sys.modules, "django.db" in sys.modules
+    found = _HANDLE_TYPES.get((have_async, have_django))
+    if found is None:
+        from sqlalchemy.engine import Connection, Engine
+        from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+        found = (Session, scoped_session, sessionmaker, Engine, Connection)
+        if have_async:
+            from sqlalchemy.ext import asyncio as sa_asyncio
+
+            found += (sa_asyncio.AsyncSession, sa_asyncio.AsyncEngine, sa_asyncio.AsyncConnection)
+        if have_django:
+            from django.db.backends.base.base import BaseDatabaseWrapper
+            from django.db.models import Manager, QuerySet
+
+            found += (Manager, QuerySet, BaseDatabaseWrapper)
+        _HANDLE_TYPES[(have_async, have_django)] = found
+    return found
+
+
+def live_handle(obj: Any) -> str | None:
+    """Describe ``obj`` if it is a database handle that must not be copied, else ``None``.
+
+    Handles: SQLAlchemy ``Session``, ``scoped_session``, ``sessionmaker``, ``Engine``,
+    ``Connection`` (sync and asyncio), and Django managers, QuerySets and connections.
+    """
+    if not isinstance(obj, _handle_types()):
+        return None
+    name = type(obj).__name__
+    if type(obj).__module__.startswith("django"):
+        model = getattr(obj, "model", None)
+        of = f" of {model.__name__}" if model is not None else ""
+        return f"a Django {name}{of} bound to a database connection"
+    return f"a SQLAlchemy {name}"
+
+
+def is_stale(obj: Any) -> bool:
+    """True for a SQLAlchemy instance whose loaded values were expired (e.g. by a commit)."""
+    state = _sa_state(obj)
+    return state is not None and bool(state.expired_attributes)
+
+
+def is_attached(obj: Any) -> bool:
+    """True for a SQLAlchemy instance that belongs to a session."""
+    state = _sa_state(obj)
+    return state is not None and state.session_id is not None
+
+
+# -- detaching -------------------------------------------------------------------------------
+
+
+class UnloadedAttribute:
+    """Per-instance loader placed on a detached copy for an attribute that was never loaded.
+
+    Reading it raises ``DetachedAttributeError`` with the fix; once the copy is attached to a
+    session again (``session.add``), the attribute loads normally. Pickles by reference.
+    """
+
+    __slots__ = ("class_name", "key")
+
+    def __init__(self, class_name: str, key: str) -> None:
+        self.class_name = class_name
+        self.key = key
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (UnloadedAttribute, (self.class_name, self.key))
+
+    def __call__(self, state: Any, passive: Any) -> Any:
+        from sqlalchemy.orm.base import PASSIVE_NO_RESULT, SQL_OK
+
+        if not passive & SQL_OK:
+            return PASSIVE_NO_RESULT
+        if state.session_id is not None:
+            state.callables.pop(self.key, None)
+            impl = state.manager[self.key].impl
+            if impl.accepts_scalar_loader:
+                state._expire_attributes(state.dict, [self.key])
+                return state._load_expired(state, passive)
+            return impl.callable_(state, passive)
+        from ..errors import DetachedAttributeError
+
+        attr = f"{self.class_name}.{self.key}"
+        raise DetachedAttributeError(
+            f"{attr} was not loaded before the model was detached; load it with "
+            f"selectinload({attr}) / joinedload({attr}) (or undefer it), or read it once "
+            "before copying"
+        )
+
+
+def _load_expired_columns(obj: Any, state: Any) -> None:
+    """Refresh expired columns of an object still in a session (one query), as a read would."""
+    if state.session_id is None or not state.expired_attributes:
+        return
+    column_keys = {p.key for p in state.mapper.column_attrs}
+    expired = state.expired_attributes & column_keys
+    if expired:
+        getattr(obj, next(iter(expired)))
+
+
+def _detach_sqlalchemy(obj: Any, state: Any, memo: dict[int, Any], detach: Any) -> Any:
+    import copy
+
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    _load_expired_columns(obj, state)
+    mapper = state.mapper
+    new = mapper.class_manager.new_instance()
+    memo[id(obj)] = new
+    new_state = new._sa_instance_state
+    source, target = state.dict, new.__dict__
+    unloaded: list[str] = []
+    for prop in mapper.column_attrs:
+        key = prop.key
+        if key in source:
+            value = source[key]
+            target[key] = (
+                value if isinstance(value, int | float | str | bytes) else copy.deepcopy(value, memo)
+            )
+        else:
+            unloaded.append(key)
+    for rel in mapper.relationships:
+        key = rel.key
+        if key in source:
+            set_committed_value(new, key, detach(source[key]))
+        else:
+            unloaded.append(key)
+    new_state.key = state.key
+    if unloaded:
+        new_state.callables = {k: UnloadedAttribute(mapper.class_.__name__, k) for k in unloaded}
+    return new
+
+
+def _detach_django(obj: Any, memo: dict[int, Any], detach: Any) -> Any:
+    import copy
+
+    new = copy.copy(obj)  # Django copies _state and its fields cache
+    memo[id(obj)] = new
+    new._state.fields_cache = {k: detach(v) for k, v in obj._state.fields_cache.items()}
+    prefetched = obj.__dict__.get("_prefetched_objects_cache")
+    if prefetched:
+        cache = {}
+        for name, queryset in prefetched.items():
+            clone = copy.copy(queryset)
+            clone._result_cache = [detach(item) for item in queryset]
+            clone._prefetch_done = True
+            cache[name] = clone
+        new._prefetched_objects_cache = cache
+    return new
+
+
+def detach_instance(obj: Any, memo: dict[int, Any], detach: Any) -> Any:
+    """A detached copy of one ORM instance; ``detach(value)`` detaches related values.
+
+    SQLAlchemy: a real mapped instance in the detached state with the same identity key,
+    the loaded column values and the loaded relationships (detached through ``detach``);
+    attributes never loaded raise ``DetachedAttributeError`` when read. Django: a copy with
+    its own ``_state``, cached related objects and prefetched results. The original and its
+    session are not touched.
+    """
+    state = _sa_state(obj)
+    if state is not None:
+        return _detach_sqlalchemy(obj, state, memo, detach)
+    if _is_django_instance(obj):
+        return _detach_django(obj, memo, detach)
+    return obj
