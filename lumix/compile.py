@@ -460,7 +460,8 @@ class _Compiler:
                     exc,
                 ) from exc
             sub_keys = [keys[i] for i in idx]
-            vals = self._numbers(values, where, "coefficient", coeff, sub_keys)
+            labels = [_where(var.name, k, var.is_scalar) for k in sub_keys]
+            vals = self._numbers(values, where, "coefficient", coeff, labels)
             if vals.size and not np.isfinite(vals).all():
                 j = int(np.flatnonzero(~np.isfinite(vals))[0])
                 raise ModelError(
