@@ -8,6 +8,7 @@ key and the callable.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import numbers
@@ -51,7 +52,8 @@ class LXCanonicalModel:
     (``±inf`` when unbounded), integrality ``col_integer[j]`` and objective coefficient
     ``objective[j]``; row ``i`` of ``matrix`` (CSR, explicit zeros removed once, here) is
     ``row_names[i]`` with ``row_lower[i] <= A[i] @ x <= row_upper[i]`` and original sense
-    ``row_sense[i]`` (``"<="``, ``">="``, ``"=="``). ``col_index[family][key]`` and
+    ``row_sense[i]`` (``"<="``, ``">="``, ``"=="``); the row's right-hand side as written is
+    its bound plus ``row_constant[i]``, the constant of its expression. ``col_index[family][key]`` and
     ``row_index[family][key]`` give positions; a scalar family has the single key ``None``.
     ``sense`` is ``None`` for a model without an objective.
     """
@@ -69,6 +71,7 @@ class LXCanonicalModel:
     row_lower: np.ndarray
     row_upper: np.ndarray
     row_sense: np.ndarray
+    row_constant: np.ndarray
     col_index: dict[str, dict[Any, int]]
     row_index: dict[str, dict[Any, int]]
     scalar_families: frozenset[str] = field(default_factory=frozenset)
@@ -106,6 +109,22 @@ class LXCanonicalModel:
             return self._row_by_name[name]
         except KeyError:
             raise KeyError(f"model '{self.name}' has no row {name!r}") from None
+
+    @cached_property
+    def content_hash(self) -> str:
+        """SHA-256 of every number and name: equal models compile to equal hashes."""
+        digest = hashlib.sha256()
+        arrays = (
+            self.col_lower, self.col_upper, self.col_integer, self.objective,
+            self.matrix.indptr.astype(np.int64), self.matrix.indices.astype(np.int64),
+            self.matrix.data, self.row_lower, self.row_upper, self.row_constant,
+        )
+        for arr in arrays:
+            digest.update(np.ascontiguousarray(arr).tobytes())
+        sense = None if self.sense is None else self.sense.value
+        names = (self.name, self.col_names, self.row_names, self.row_sense.tolist())
+        digest.update(repr((names, self.objective_constant, sense)).encode())
+        return digest.hexdigest()
 
     def family_columns(self, family: str) -> np.ndarray:
         return np.fromiter(self.col_index[family].values(), dtype=np.int64)
@@ -554,7 +573,7 @@ class _Compiler:
     def _rows(self, n_cols: int):
         names: list[str] = []
         row_ids, col_ids, values = [], [], []
-        lower, upper, senses = [], [], []
+        lower, upper, senses, constants = [], [], [], []
         row_index: dict[str, dict[Any, int]] = {}
         scalars: set[str] = set()
         for constraint in self.model.constraints:
@@ -569,7 +588,7 @@ class _Compiler:
             rows = self.row_instances(constraint)
             if constraint.rhs_value is None and constraint.rhs_func is None:
                 raise ModelError(f"{owner} has no right-hand side; call .rhs(value or f(row))")
-            if constraint.rhs_func is not None and not indexed:
+            if constraint.rhs_value is None and constraint.rhs_func is not None and not indexed:
                 raise ModelError(
                     f"{owner}: rhs is a callable but the constraint has no data; "
                     "give a number or add from_data/from_model and indexed_by"
@@ -605,6 +624,7 @@ class _Compiler:
                 lower.append(bound if sense != "<=" else -np.inf)
                 upper.append(bound if sense != ">=" else np.inf)
                 senses.append(sense)
+                constants.append(const)
                 row_ids.append(np.full(len(c), i, dtype=np.int64))
                 col_ids.append(c)
                 values.append(v)
@@ -624,14 +644,17 @@ class _Compiler:
             np.asarray(lower, float),
             np.asarray(upper, float),
             np.asarray(senses, dtype="<U2"),
+            np.asarray(constants, float),
             row_index,
             scalars,
         )
 
     def _rhs(self, constraint: LXConstraint, inst: Any, where: str) -> float:
-        if constraint.rhs_func is None:
+        """``rhs_value`` when set (it wins, as in LumiX: ``copy.rhs_value = 1500``),
+        else ``rhs_func(row)``."""
+        func = None
+        if constraint.rhs_value is not None:
             value = constraint.rhs_value
-            func = None
         else:
             func = constraint.rhs_func
             try:
@@ -667,7 +690,7 @@ class _Compiler:
     def run(self) -> LXCanonicalModel:
         col_names, col_lower, col_upper, col_integer = self._columns()
         n_cols = len(col_names)
-        names, matrix, lower, upper, senses, row_index, scalar_rows = self._rows(n_cols)
+        names, matrix, lower, upper, senses, constants, row_index, scalar_rows = self._rows(n_cols)
         objective, constant, sense = self._objective(n_cols)
         scalar_vars = {v.name for v in self.model.variables if v.is_scalar}
         return LXCanonicalModel(
@@ -684,6 +707,7 @@ class _Compiler:
             row_lower=lower,
             row_upper=upper,
             row_sense=senses,
+            row_constant=constants,
             col_index=dict(self._positions),
             row_index=row_index,
             scalar_families=frozenset(scalar_vars | scalar_rows),

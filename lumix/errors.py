@@ -8,6 +8,7 @@ __all__ = [
     "SolverError",
     "DetachedAttributeError",
     "DetachError",
+    "ScenarioError",
 ]
 
 
@@ -29,3 +30,7 @@ class DetachedAttributeError(LumixError, AttributeError):
 
 class DetachError(LumixError, TypeError):
     """A model cannot be copied or pickled because it holds a live database handle."""
+
+
+class ScenarioError(ModelError):
+    """A scenario names a target the model does not have, or changes it in a way that cannot apply."""

@@ -1,3 +1,11 @@
 """runner: the parallel scenario runner over joblib worker processes (see DESIGN.md)."""
 
-__all__: list[str] = []
+from .api import ScenarioResult, ScenarioResults, run_scenarios
+
+__all__ = [
+    # Running
+    "run_scenarios",
+    # Results
+    "ScenarioResult",
+    "ScenarioResults",
+]

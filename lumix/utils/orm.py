@@ -134,7 +134,9 @@ def live_handle(obj: Any) -> str | None:
     if not isinstance(obj, _handle_types()):
         return None
     name = type(obj).__name__
-    if type(obj).__module__.startswith("django"):
+    if any(c.__module__.startswith("django.") for c in type(obj).__mro__):  # custom managers too
+        if vars(obj).get(_DJANGO_DETACHED):  # a detached instance's prefetched results
+            return None
         model = getattr(obj, "model", None)
         of = f" of {model.__name__}" if model is not None else ""
         return f"a Django {name}{of} bound to a database connection"
@@ -180,7 +182,9 @@ class UnloadedAttribute:
         if state.session_id is not None:
             state.callables.pop(self.key, None)
             impl = state.manager[self.key].impl
-            if impl.accepts_scalar_loader:
+            # A deferred column or a relationship has its own loader; an expired-attribute
+            # load skips deferred columns (load_on_unexpire=False).
+            if impl.accepts_scalar_loader and impl.callable_ is None:
                 state._expire_attributes(state.dict, [self.key])
                 return state._load_expired(state, passive)
             return impl.callable_(state, passive)
@@ -244,15 +248,35 @@ def _detach_django(obj: Any, memo: dict[int, Any], detach: Any) -> Any:
     memo[id(obj)] = new
     new._state.fields_cache = {k: detach(v) for k, v in obj._state.fields_cache.items()}
     prefetched = obj.__dict__.get("_prefetched_objects_cache")
-    if prefetched:
-        cache = {}
-        for name, queryset in prefetched.items():
-            clone = copy.copy(queryset)
-            clone._result_cache = [detach(item) for item in queryset]
-            clone._prefetch_done = True
-            cache[name] = clone
-        new._prefetched_objects_cache = cache
+    if prefetched is not None:  # even an empty cache must not be shared with the original
+        new._prefetched_objects_cache = {
+            name: _detach_django_results(queryset, detach) for name, queryset in prefetched.items()
+        }
     return new
+
+
+_DJANGO_DETACHED = "_lumix_detached"  # marks a QuerySet copy that only answers from its results
+
+
+def _detach_django_results(queryset: Any, detach: Any) -> Any:
+    """A copy of a prefetched QuerySet whose results, hints and known related objects are the
+    detached copies (none refers back to the original instances); marked so that
+    ``live_handle`` lets it through: it answers ``.all()`` from its results, never a query."""
+    import copy
+
+    clone = copy.copy(queryset)
+    clone._result_cache = [detach(item) for item in queryset]
+    clone._prefetch_done = True
+    clone._hints = {k: detach(v) for k, v in queryset._hints.items()}
+    clone._known_related_objects = {
+        field: {pk: detach(o) for pk, o in objs.items()}
+        for field, objs in queryset._known_related_objects.items()
+    }
+    if queryset._deferred_filter:
+        negate, args, kwargs = queryset._deferred_filter
+        clone._deferred_filter = (negate, detach(args), detach(kwargs))
+    setattr(clone, _DJANGO_DETACHED, True)
+    return clone
 
 
 def detach_instance(obj: Any, memo: dict[int, Any], detach: Any) -> Any:
@@ -270,3 +294,47 @@ def detach_instance(obj: Any, memo: dict[int, Any], detach: Any) -> Any:
     if _is_django_instance(obj):
         return _detach_django(obj, memo, detach)
     return obj
+
+
+# -- worker processes ------------------------------------------------------------------------
+
+_PLAIN = (str, int, float, bool, type(None), list, tuple, dict)
+
+
+def django_bootstrap() -> dict[str, Any] | None:
+    """What a fresh process needs to set Django up as this one is, or ``None`` without Django.
+
+    Either the settings module (``DJANGO_SETTINGS_MODULE``) or, for settings made with
+    ``settings.configure()``, the plain-valued upper-case settings.
+    """
+    if "django.conf" not in sys.modules:
+        return None
+    from django.conf import settings
+
+    if not settings.configured:
+        return None
+    import os
+
+    module = os.environ.get("DJANGO_SETTINGS_MODULE")
+    if module:
+        return {"module": module}
+    values = {k: getattr(settings, k) for k in dir(settings) if k.isupper()}
+    return {"settings": {k: v for k, v in values.items() if isinstance(v, _PLAIN)}}
+
+
+def setup_django(bootstrap: dict[str, Any]) -> None:
+    """Set Django up in a worker from ``django_bootstrap()``'s answer (once per process)."""
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        if "module" in bootstrap:
+            import os
+
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", bootstrap["module"])
+        else:
+            settings.configure(**bootstrap["settings"])
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
