@@ -3,6 +3,15 @@
 __version__ = "0.1.0"
 
 # Modeling
+# Analysis
+from .analysis import (
+    LXScenario,
+    LXScenarioAnalyzer,
+    LXScenarioModification,
+    LXWhatIfAnalyzer,
+    LXWhatIfResult,
+)
+
 # Compiling
 from .compile import LXCanonicalModel, compile_model
 from .core import (
@@ -18,7 +27,14 @@ from .core import (
 )
 
 # Errors
-from .errors import DetachedAttributeError, DetachError, LumixError, ModelError, SolverError
+from .errors import (
+    DetachedAttributeError,
+    DetachError,
+    LumixError,
+    ModelError,
+    ScenarioError,
+    SolverError,
+)
 
 # Solving
 from .solvers import LXOptimizer, LXSolution, ORToolsSolver
@@ -34,6 +50,12 @@ __all__ = [
     "LXObjectiveSense",
     "LXVarType",
     "LXVariable",
+    # Analysis
+    "LXScenario",
+    "LXScenarioAnalyzer",
+    "LXScenarioModification",
+    "LXWhatIfAnalyzer",
+    "LXWhatIfResult",
     # Compiling
     "LXCanonicalModel",
     "compile_model",
@@ -46,5 +68,6 @@ __all__ = [
     "DetachedAttributeError",
     "LumixError",
     "ModelError",
+    "ScenarioError",
     "SolverError",
 ]

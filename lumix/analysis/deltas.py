@@ -110,6 +110,8 @@ def apply_changes(solver: ORToolsSolver, changes: list[ResolvedChange]) -> None:
                     bound = v - const[row]
                 elif kind == "rhs_add":
                     bound = bound + v
+                elif kind == "rhs_add_percent":
+                    bound = bound + v * abs(bound + const[row])
                 else:
                     bound = (bound + const[row]) * v - const[row]
                 _set_rhs(solver, row, bound)

@@ -18,7 +18,7 @@ __all__ = ["LXScenario", "LXScenarioModification", "MODIFICATION_TYPES"]
 TargetType = Literal["constraint", "variable", "objective", "coefficient"]
 
 MODIFICATION_TYPES: dict[str, frozenset[str]] = {
-    "constraint": frozenset({"rhs_set", "rhs_add", "rhs_multiply"}),
+    "constraint": frozenset({"rhs_set", "rhs_add", "rhs_multiply", "rhs_add_percent"}),
     "variable": frozenset({"bound_lower", "bound_upper", "bound_lower_multiply", "bound_upper_multiply"}),
     "objective": frozenset({"obj_set", "obj_multiply"}),
     "coefficient": frozenset({"coef_set", "coef_multiply"}),
@@ -109,11 +109,23 @@ class LXScenario:
         add: float | None = None,
         multiply: float | None = None,
         description: str = "",
+        add_percent: float | None = None,
     ) -> Self:
+        """Set, add to or multiply the right-hand side of a family or one row;
+        ``add_percent=0.1`` adds 10 % of each row's own ``|rhs|``."""
         how, value = _one(
-            f"modify_constraint_rhs({constraint_name!r})", set_value=set_value, add=add, multiply=multiply
+            f"modify_constraint_rhs({constraint_name!r})",
+            set_value=set_value,
+            add=add,
+            multiply=multiply,
+            add_percent=add_percent,
         )
-        kind = {"set_value": "rhs_set", "add": "rhs_add", "multiply": "rhs_multiply"}[how]
+        kind = {
+            "set_value": "rhs_set",
+            "add": "rhs_add",
+            "multiply": "rhs_multiply",
+            "add_percent": "rhs_add_percent",
+        }[how]
         return self.add_custom_modification(
             LXScenarioModification("constraint", constraint_name, kind, value, description)
         )
@@ -195,3 +207,157 @@ class LXScenario:
         if self.parameters:
             return dict(self.parameters)
         return {m.parameter: m.value for m in self.modifications}
+
+
+def _solution_of(result: Any) -> Any:
+    """The ``LXSolution`` of a runner result (a bare one when nothing was kept)."""
+    from ..solvers.solution import LXSolution
+
+    if result.solution is not None:
+        return result.solution
+    return LXSolution(result.objective_value, result.status, result.solve_time)
+
+
+class LXScenarioAnalyzer:
+    """Runs named scenarios of a base model through the scenario runner.
+
+    ``n_jobs=1`` (the default, as LumiX) solves serially in this process; a larger ``n_jobs``
+    solves in parallel worker processes. Results are ``{name: LXSolution}``.
+    """
+
+    def __init__(
+        self,
+        base_model: Any,
+        optimizer: Any = None,
+        include_baseline: bool = True,
+        *,
+        n_jobs: int | None = 1,
+    ) -> None:
+        from ..solvers.base import LXOptimizer
+
+        self.base_model = base_model
+        self.optimizer = optimizer or LXOptimizer()
+        self.include_baseline = include_baseline
+        self.n_jobs = n_jobs
+        self.scenarios: dict[str, LXScenario] = {}
+        self.results: dict[str, Any] = {}
+
+    def add_scenario(self, scenario: LXScenario) -> Self:
+        self.scenarios[scenario.name] = scenario
+        return self
+
+    def add_scenarios(self, *scenarios: LXScenario) -> Self:
+        for scenario in scenarios:
+            self.add_scenario(scenario)
+        return self
+
+    def _run(self, scenarios: list[LXScenario], include_baseline: bool, n_jobs: int | None) -> dict[str, Any]:
+        from ._executor import scenario_runner
+
+        serial = n_jobs in (None, 1)
+        results = scenario_runner()(
+            self.base_model,
+            scenarios,
+            optimizer=self.optimizer,
+            n_jobs=1 if serial else n_jobs,
+            backend="sequential" if serial else None,
+            include_baseline=include_baseline,
+            keep="full",
+            progress=False,
+        )
+        return {name: _solution_of(r) for name, r in results.items()}
+
+    def run_scenario(self, scenario_name: str) -> Any:
+        if scenario_name not in self.scenarios:
+            known = ", ".join(map(repr, self.scenarios)) or "none"
+            raise KeyError(f"scenario {scenario_name!r} is not known (known: {known})")
+        solution = self._run([self.scenarios[scenario_name]], False, 1)[scenario_name]
+        self.results[scenario_name] = solution
+        return solution
+
+    def run_all_scenarios(
+        self, include_baseline: bool | None = None, *, n_jobs: int | None = None
+    ) -> dict[str, Any]:
+        """Solve the baseline (optionally) and every scenario; ``{name: LXSolution}``."""
+        include = self.include_baseline if include_baseline is None else include_baseline
+        self.results.update(
+            self._run(list(self.scenarios.values()), include, self.n_jobs if n_jobs is None else n_jobs)
+        )
+        return dict(self.results)
+
+    def get_result(self, scenario_name: str) -> Any:
+        return self.results.get(scenario_name)
+
+    def _maximize(self) -> bool:
+        from ..core.enums import LXObjectiveSense
+
+        return self.base_model.objective_sense is LXObjectiveSense.MAXIMIZE
+
+    def get_best_scenario(self, maximize: bool | None = None) -> str | None:
+        feasible = {n: s for n, s in self.results.items() if s.is_feasible()}
+        if not feasible:
+            return None
+        maximize = self._maximize() if maximize is None else maximize
+        pick = max if maximize else min
+        return pick(feasible, key=lambda n: feasible[n].objective_value)
+
+    def compare_scenarios(
+        self,
+        scenario_names: list[str] | None = None,
+        include_baseline: bool = True,
+        sort_by_objective: bool = True,
+    ) -> str:
+        """A readable table: objective, status and change against the baseline."""
+        if not self.results:
+            return "No results available. Run scenarios first."
+        names = [n for n in (scenario_names or list(self.results)) if n in self.results]
+        if not include_baseline:
+            names = [n for n in names if n != "baseline"]
+        if sort_by_objective:
+            feasible = [n for n in names if self.results[n].is_feasible()]
+            feasible.sort(key=lambda n: self.results[n].objective_value, reverse=self._maximize())
+            names = feasible + [n for n in names if n not in feasible]
+        base = self.results.get("baseline")
+        base_obj = base.objective_value if base is not None and base.is_feasible() else None
+        width = max([len(n) for n in names] + [8])
+        lines = ["Scenario Comparison", "=" * (width + 48)]
+        if base is not None:
+            shown = f"{base_obj:,.2f}" if base_obj is not None else "-"
+            lines += [f"Baseline Objective: {shown} ({base.status})", ""]
+        lines.append(f"{'Scenario':<{width}}  {'Objective':>15}  {'Status':>12}  {'vs Baseline':>12}")
+        lines.append("-" * (width + 48))
+        for n in names:
+            s = self.results[n]
+            obj = f"{s.objective_value:,.2f}" if s.is_feasible() else "-"
+            if base_obj and s.is_feasible() and n != "baseline":
+                diff = f"{(s.objective_value - base_obj) / abs(base_obj) * 100:+.2f}%"
+            else:
+                diff = "-"
+            lines.append(f"{n:<{width}}  {obj:>15}  {s.status:>12}  {diff:>12}")
+        described = [(n, self.scenarios[n]) for n in names if n in self.scenarios]
+        if described:
+            lines += ["", "Scenario Descriptions:"]
+            for n, scenario in described:
+                lines.append(f"  {n}: {scenario.description or 'No description'}")
+                lines += [f"    - {m.description}" for m in scenario.modifications if m.description]
+        return "\n".join(lines)
+
+    def sensitivity_to_parameter(
+        self,
+        parameter_name: str,
+        values: list[float],
+        modification_type: str = "rhs_multiply",
+        target_type: str = "constraint",
+        *,
+        n_jobs: int | None = None,
+    ) -> dict[float, Any]:
+        """``{value: LXSolution}`` of one modification swept over ``values``."""
+        scenarios = []
+        for value in values:
+            scenario = LXScenario(f"{parameter_name}_{value}", parameters={parameter_name: value})
+            scenario.add_custom_modification(
+                LXScenarioModification(target_type, parameter_name, modification_type, value)
+            )
+            scenarios.append(scenario)
+        solved = self._run(scenarios, False, self.n_jobs if n_jobs is None else n_jobs)
+        return {value: solved[s.name] for value, s in zip(values, scenarios, strict=True)}

@@ -1,0 +1,264 @@
+"""``LXWhatIfAnalyzer``: one change at a time against the baseline, run through the runner.
+
+Targets name a family (``"capacity"``) or one instance (``"capacity[2]"``). Each what-if is a
+declarative scenario solved incrementally from the compiled model; sweeps
+(``sensitivity_range``, the confirmation step of ``find_bottlenecks``) run in parallel with
+``n_jobs``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..core.enums import LXObjectiveSense
+from .scenario import LXScenario, _solution_of
+
+__all__ = ["LXWhatIfAnalyzer", "LXWhatIfResult", "LXWhatIfChange"]
+
+
+@dataclass
+class LXWhatIfChange:
+    change_type: str
+    target_name: str
+    description: str
+    original_value: Any = None
+    new_value: Any = None
+    delta: float | None = None
+
+
+@dataclass
+class LXWhatIfResult:
+    """The baseline and the changed solve; deltas are ``nan`` unless both are feasible."""
+
+    description: str
+    original_objective: float | None
+    new_objective: float | None
+    delta_objective: float
+    delta_percentage: float
+    original_solution: Any
+    new_solution: Any
+    changes_applied: list[LXWhatIfChange] = field(default_factory=list)
+
+
+class LXWhatIfAnalyzer:
+    """What-if analysis of a model; ``n_jobs`` parallelises the sweeps (default serial)."""
+
+    def __init__(
+        self,
+        model: Any,
+        optimizer: Any = None,
+        baseline_solution: Any = None,
+        *,
+        n_jobs: int | None = 1,
+    ) -> None:
+        from ..solvers.base import LXOptimizer
+
+        self.model = model
+        self.optimizer = optimizer or LXOptimizer()
+        self.n_jobs = n_jobs
+        self._baseline = baseline_solution
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _run(self, scenarios: list[LXScenario], n_jobs: int | None = 1) -> dict[str, Any]:
+        from ._executor import scenario_runner
+
+        serial = n_jobs in (None, 1)
+        results = scenario_runner()(
+            self.model,
+            scenarios,
+            optimizer=self.optimizer,
+            n_jobs=1 if serial else n_jobs,
+            backend="sequential" if serial else None,
+            include_baseline=False,
+            keep="full",
+            progress=False,
+        )
+        return {name: _solution_of(r) for name, r in results.items()}
+
+    @property
+    def _maximize(self) -> bool:
+        return self.model.objective_sense is LXObjectiveSense.MAXIMIZE
+
+    def get_baseline_solution(self, recompute: bool = False) -> Any:
+        if self._baseline is None or recompute:
+            self._baseline = self.optimizer.solve(self.model)
+        return self._baseline
+
+    def _result(self, description: str, solution: Any, changes: list[LXWhatIfChange]) -> LXWhatIfResult:
+        base = self.get_baseline_solution()
+        if base.is_feasible() and solution.is_feasible():
+            delta = solution.objective_value - base.objective_value
+            pct = delta / abs(base.objective_value) * 100 if base.objective_value else math.nan
+        else:
+            delta = pct = math.nan
+        return LXWhatIfResult(
+            description,
+            base.objective_value,
+            solution.objective_value,
+            delta,
+            pct,
+            base,
+            solution,
+            changes,
+        )
+
+    def _rhs_change(
+        self, name: str, by: float | None, by_percent: float | None, to: float | None, verb: str
+    ) -> LXWhatIfResult:
+        given = [v for v in (by, by_percent, to) if v is not None]
+        if len(given) != 1:
+            raise ValueError(f"{verb.lower()} {name!r}: give exactly one of by, by_percent, to")
+        scenario = LXScenario(f"{verb} {name}")
+        if to is not None:
+            scenario.modify_constraint_rhs(name, set_value=to)
+            text = f"{verb} {name} RHS to {to}"
+        elif by is not None:
+            scenario.modify_constraint_rhs(name, add=by)
+            text = f"{verb} {name} RHS by {by}"
+        else:
+            scenario.modify_constraint_rhs(name, add_percent=by_percent)
+            text = f"{verb} {name} RHS by {by_percent * 100:.1f}%"
+        solution = self._run([scenario])[scenario.name]
+        change = LXWhatIfChange("constraint_rhs", name, text, None, to, by)
+        return self._result(text, solution, [change])
+
+    def _sense(self, name: str) -> str:
+        family = name.split("[", 1)[0]
+        return self.model.get_constraint(family).sense.value
+
+    # -- LumiX API --------------------------------------------------------------------------
+    def increase_constraint_rhs(
+        self,
+        constraint_name: str,
+        by: float | None = None,
+        by_percent: float | None = None,
+        to: float | None = None,
+    ) -> LXWhatIfResult:
+        return self._rhs_change(constraint_name, by, by_percent, to, "Increase")
+
+    def decrease_constraint_rhs(
+        self,
+        constraint_name: str,
+        by: float | None = None,
+        by_percent: float | None = None,
+        to: float | None = None,
+    ) -> LXWhatIfResult:
+        return self._rhs_change(
+            constraint_name,
+            None if by is None else -by,
+            None if by_percent is None else -by_percent,
+            to,
+            "Decrease",
+        )
+
+    def relax_constraint(
+        self, constraint_name: str, by: float | None = None, by_percent: float | None = None
+    ) -> LXWhatIfResult:
+        """Loosen: raise the RHS of a ``<=`` row, lower the RHS of a ``>=`` row."""
+        sign = -1.0 if self._sense(constraint_name) == ">=" else 1.0
+        return self._rhs_change(
+            constraint_name,
+            None if by is None else sign * by,
+            None if by_percent is None else sign * by_percent,
+            None,
+            "Relax",
+        )
+
+    def tighten_constraint(
+        self, constraint_name: str, by: float | None = None, by_percent: float | None = None
+    ) -> LXWhatIfResult:
+        sign = 1.0 if self._sense(constraint_name) == ">=" else -1.0
+        return self._rhs_change(
+            constraint_name,
+            None if by is None else sign * by,
+            None if by_percent is None else sign * by_percent,
+            None,
+            "Tighten",
+        )
+
+    def modify_variable_bound(
+        self, variable_name: str, lower: float | None = None, upper: float | None = None
+    ) -> LXWhatIfResult:
+        scenario = LXScenario(f"bounds {variable_name}").modify_variable_bound(
+            variable_name, lower=lower, upper=upper
+        )
+        solution = self._run([scenario])[scenario.name]
+        parts = [f"{k} bound -> {v}" for k, v in (("lower", lower), ("upper", upper)) if v is not None]
+        text = f"Modify {variable_name} bounds ({', '.join(parts)})"
+        changes = [
+            LXWhatIfChange("variable_bound", variable_name, f"{k} bound -> {v}", None, v)
+            for k, v in (("lower", lower), ("upper", upper))
+            if v is not None
+        ]
+        return self._result(text, solution, changes)
+
+    def compare_changes(self, changes: list[tuple[str, str, float]]) -> list[LXWhatIfResult]:
+        """``[(constraint, "increase"|"decrease"|"relax"|"tighten", amount), ...]``."""
+        actions = {
+            "increase": self.increase_constraint_rhs,
+            "decrease": self.decrease_constraint_rhs,
+            "relax": self.relax_constraint,
+            "tighten": self.tighten_constraint,
+        }
+        out = []
+        for name, kind, value in changes:
+            if kind not in actions:
+                raise ValueError(f"change type {kind!r} is not known; expected one of {sorted(actions)}")
+            out.append(actions[kind](name, by=value))
+        return out
+
+    def find_bottlenecks(self, test_amount: float = 1.0, top_n: int = 10) -> list[tuple[str, float]]:
+        """Rows whose relaxation by ``test_amount`` improves the objective most, per unit.
+
+        Ranked by the baseline's shadow prices (one solve, rows like ``capacity[1]``), then
+        confirmed by re-solving the ``top_n`` candidates relaxed, in parallel (``n_jobs``).
+        """
+        canon = self.model.to_canonical()
+        base = self.get_baseline_solution()
+        if not base.is_feasible():
+            raise ValueError(f"find_bottlenecks needs a feasible baseline (status {base.status!r})")
+        sign = 1.0 if self._maximize else -1.0
+        if base.shadow_prices:
+            scores = []
+            for row, name in enumerate(canon.row_names):
+                dual = base.shadow_prices.get(name, 0.0)
+                relax = -1.0 if canon.row_sense[row] == ">=" else 1.0
+                scores.append(sign * dual * relax if canon.row_sense[row] != "==" else abs(dual))
+            order = np.argsort(scores)[::-1][:top_n]
+            candidates = [canon.row_names[i] for i in order if scores[i] > 0]
+        else:  # a MIP has no duals: test every row
+            candidates = list(canon.row_names)
+        scenarios = []
+        for name in candidates:
+            relax = -1.0 if canon.row_sense[canon.row(name)] == ">=" else 1.0
+            scenarios.append(LXScenario(name).modify_constraint_rhs(name, add=relax * test_amount))
+        solved = self._run(scenarios, self.n_jobs)
+        found = []
+        for name in candidates:
+            solution = solved[name]
+            if solution.is_feasible():
+                found.append((name, sign * (solution.objective_value - base.objective_value) / test_amount))
+            elif solution.status == "unbounded":
+                found.append((name, math.inf))
+        found.sort(key=lambda item: item[1], reverse=True)
+        return found[:top_n]
+
+    def sensitivity_range(
+        self, constraint_name: str, min_value: float, max_value: float, num_points: int = 10
+    ) -> list[tuple[float, float]]:
+        """``[(rhs, objective)]`` for ``num_points`` right-hand sides, solved as one sweep;
+        infeasible points give ``nan``."""
+        values = np.linspace(min_value, max_value, num_points).tolist()
+        scenarios = [
+            LXScenario(f"{constraint_name}={v!r}").modify_constraint_rhs(constraint_name, set_value=v)
+            for v in values
+        ]
+        solved = self._run(scenarios, self.n_jobs)
+        return [
+            (v, solved[s.name].objective_value if solved[s.name].is_feasible() else math.nan)
+            for v, s in zip(values, scenarios, strict=True)
+        ]
