@@ -14,7 +14,6 @@ import math
 import os
 import tempfile
 import time
-import types
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from lumix import LXModel, LXObjectiveSense, LXOptimizer, LXSolution
 from lumix.analysis import LXScenario, Resolver
 from lumix.utils import orm
+from lumix.utils.callables import callable_key
 from lumix.utils.pickling import dumps
 
 from .collector import Journal, Progress, record_from_row
@@ -176,23 +176,14 @@ class _Scenario:
     def key(self) -> str:
         if self.declarative is not None:
             return self.declarative.key
-        return _callable_key(self.name, self.function)
+        return hashlib.sha256(repr((self.name, callable_key(self.function))).encode()).hexdigest()[:32]
 
-
-def _callable_key(name: str, func: Any) -> str:
-    """A stable key for a callable scenario: its name, qualname, bytecode and simple captures."""
-    parts: list[Any] = [name, getattr(func, "__qualname__", repr(type(func)))]
-    code = getattr(func, "__code__", None)
-    if isinstance(code, types.CodeType):
-        parts += [code.co_code, repr(code.co_consts)]
-        for cell in func.__closure__ or ():
-            try:
-                value = cell.cell_contents
-            except ValueError:
-                continue
-            if isinstance(value, int | float | str | bool | tuple | type(None)):
-                parts.append(repr(value))
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    @property
+    def functions(self) -> tuple[Callable[[LXModel], Any], ...]:
+        """Callables that change the scenario's copy of the model, in order."""
+        if self.declarative is not None:
+            return tuple(self.declarative.model_changes)
+        return (self.function,)
 
 
 def _normalize(scenarios: Any) -> list[_Scenario]:
@@ -291,7 +282,7 @@ def run_scenarios(
         if spec.declarative is not None:
             resolver.resolve_scenario(spec.declarative)
     options = _solver_options(optimizer, timeout)
-    callables = any(s.function is not None for s in specs)
+    callables = any(s.functions for s in specs)
     detached = copy.deepcopy(model) if callables else None
     payload = dumps(Payload(canon, detached, options, keep))
     run_key = hashlib.sha256(repr((canon.content_hash, sorted(options.items()), keep)).encode()).hexdigest()
@@ -309,7 +300,7 @@ def run_scenarios(
             i,
             s.name,
             s.declarative.spec if s.declarative is not None else (),
-            dumps(s.function) if s.function is not None else None,
+            dumps(s.functions) if s.functions else None,
         )
         for i, s in enumerate(specs)
         if i not in records

@@ -194,20 +194,27 @@ def _diff_into(solver: ORToolsSolver, base: LXCanonicalModel, new: LXCanonicalMo
     return True
 
 
-def _solve_callable(loaded: _Loaded, task: ScenarioTask) -> tuple[RawSolution, str, LXCanonicalModel]:
-    fn = loads(task.function)
+def _solve_callable(
+    loaded: _Loaded, task: ScenarioTask
+) -> tuple[RawSolution, str, LXCanonicalModel]:
+    """Run the scenario's model changes on a copy, recompile, then solve with its
+    declarative changes: in the persistent solver when only numbers changed, else rebuilt."""
     model = copy.deepcopy(loaded.payload.model)
-    returned = fn(model)
-    if isinstance(returned, LXModel):
-        model = returned
+    for fn in loads(task.function):
+        returned = fn(model)
+        if isinstance(returned, LXModel):
+            model = returned
     canon = model.to_canonical()
     solver = loaded.solver
     try:
         if _diff_into(solver, loaded.canon, canon):
+            apply_changes(solver, loaded.changes(task.changes))
             return solver.solve(), "incremental", loaded.canon
     finally:
         solver.revert()
     fresh = ORToolsSolver(canon, **loaded.payload.solver_options)
+    resolver = Resolver(canon)
+    apply_changes(fresh, [resolver.resolve(spec) for spec in task.changes])
     return fresh.solve(), "rebuilt", canon
 
 

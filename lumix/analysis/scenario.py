@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self
+
+from ..utils.callables import callable_key
 
 __all__ = ["LXScenario", "LXScenarioModification", "MODIFICATION_TYPES"]
 
@@ -97,6 +100,7 @@ class LXScenario:
     modifications: list[LXScenarioModification] = field(default_factory=list)
     description: str = ""
     parameters: dict[str, Any] = field(default_factory=dict)
+    model_changes: list[Callable[[Any], Any]] = field(default_factory=list)
 
     def describe(self, description: str) -> Self:
         self.description = description
@@ -184,6 +188,15 @@ class LXScenario:
             LXScenarioModification("coefficient", constraint, kind, value, description, var_name)
         )
 
+    def modify_model(self, fn: Callable[[Any], Any]) -> Self:
+        """Also change the model itself: ``fn(model)`` runs on the scenario's own copy of the
+        model (e.g. to change data attributes) before the declarative modifications; the
+        copy is recompiled. ``fn`` may return a replacement model."""
+        if not callable(fn):
+            raise TypeError(f"scenario {self.name!r}: modify_model() takes a callable fn(model)")
+        self.model_changes.append(fn)
+        return self
+
     def add_custom_modification(self, modification: LXScenarioModification) -> Self:
         if not isinstance(modification, LXScenarioModification):
             raise TypeError(
@@ -200,7 +213,8 @@ class LXScenario:
     @property
     def key(self) -> str:
         """A stable key of the scenario's name and changes (journal and resume)."""
-        return hashlib.sha256(repr((self.name, self.spec)).encode()).hexdigest()[:32]
+        functions = [callable_key(fn) for fn in self.model_changes]
+        return hashlib.sha256(repr((self.name, self.spec, functions)).encode()).hexdigest()[:32]
 
     def parameter_values(self) -> dict[str, Any]:
         """``parameters`` if given, else one entry per modification."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import os
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["positional_arity", "describe_callable"]
+__all__ = ["positional_arity", "describe_callable", "callable_key"]
 
 VARIADIC = 1_000_000
 
@@ -37,3 +38,20 @@ def describe_callable(func: Any) -> str:
     if code is None:
         return name or repr(func)
     return f"{name} at {os.path.basename(code.co_filename)}:{code.co_firstlineno}"
+
+
+def callable_key(func: Any) -> str:
+    """A stable key of a callable across processes: qualname, bytecode, constants and the
+    simple values it captures (numbers, strings, tuples of them)."""
+    parts: list[Any] = [getattr(func, "__qualname__", repr(type(func)))]
+    code = getattr(func, "__code__", None)
+    if code is not None:
+        parts += [code.co_code, repr(code.co_consts)]
+        for cell in getattr(func, "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if isinstance(value, int | float | str | bool | tuple | type(None)):
+                parts.append(repr(value))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
