@@ -8,6 +8,7 @@ from .analysis import (
     LXScenario,
     LXScenarioAnalyzer,
     LXScenarioModification,
+    LXSensitivityAnalyzer,
     LXWhatIfAnalyzer,
     LXWhatIfResult,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "LXScenario",
     "LXScenarioAnalyzer",
     "LXScenarioModification",
+    "LXSensitivityAnalyzer",
     "LXWhatIfAnalyzer",
     "LXWhatIfResult",
     # Compiling

@@ -2,12 +2,16 @@
 
 from .deltas import ResolvedChange, Resolver, apply_changes
 from .scenario import LXScenario, LXScenarioAnalyzer, LXScenarioModification
+from .sensitivity import LXConstraintSensitivity, LXSensitivityAnalyzer, LXVariableSensitivity
 from .whatif import LXWhatIfAnalyzer, LXWhatIfChange, LXWhatIfResult
 
 __all__ = [
     "LXScenario",
     "LXScenarioAnalyzer",
     "LXScenarioModification",
+    "LXSensitivityAnalyzer",
+    "LXConstraintSensitivity",
+    "LXVariableSensitivity",
     "LXWhatIfAnalyzer",
     "LXWhatIfChange",
     "LXWhatIfResult",

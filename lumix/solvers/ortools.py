@@ -280,6 +280,15 @@ class ORToolsSolver:
             self._objective.SetOptimizationDirection(self.canon.sense is LXObjectiveSense.MAXIMIZE)
         return pywraplp.Solver.UNBOUNDED if feasible else code
 
+    def basis(self) -> tuple[np.ndarray, np.ndarray]:
+        """Basis status of columns and rows after an LP solve: ``pywraplp.Solver.BASIC``,
+        ``AT_LOWER_BOUND``, ``AT_UPPER_BOUND``, ``FIXED_VALUE`` or ``FREE`` codes."""
+        if not self._is_lp:
+            raise SolverError(f"a basis exists only for LPs; model '{self.canon.name}' is a MIP")
+        cols = np.fromiter((v.basis_status() for v in self._vars), dtype=np.int8, count=len(self._vars))
+        rows = np.fromiter((c.basis_status() for c in self._rows), dtype=np.int8, count=len(self._rows))
+        return cols, rows
+
     def to_solution(self, raw: RawSolution) -> LXSolution:
         return to_solution(self.canon, raw)
 
@@ -302,6 +311,10 @@ def to_solution(canon: LXCanonicalModel, raw: RawSolution) -> LXSolution:
 
 
 def solve_canonical(canon: LXCanonicalModel, **options: Any) -> LXSolution:
-    """Build a fresh OR-Tools model of ``canon``, solve it once and name the result."""
-    solver = ORToolsSolver(canon, warm=False, **options)
+    """Build a fresh OR-Tools model of ``canon``, solve it once and name the result.
+
+    LPs use the same GLOP settings as re-solves, so a degenerate LP gets the same basis (and
+    duals) here as in the runner's first solve.
+    """
+    solver = ORToolsSolver(canon, **options)
     return solver.to_solution(solver.solve())

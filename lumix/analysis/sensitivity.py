@@ -1,0 +1,273 @@
+"""``LXSensitivityAnalyzer``: shadow prices, reduced costs, binding rows and RHS ranging.
+
+RHS ranging comes from the optimal LP basis: with row activities ``s = A x`` as variables,
+a binding row's right-hand side moves its activity by ``d`` and the basic variables by
+``d * B^-1 e_i``; the allowable increase / decrease is how far ``d`` can go before a basic
+variable hits a bound (the shadow price holds over that range). A row that is not binding
+can move by its slack towards the activity and without limit away from it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
+
+if TYPE_CHECKING:
+    from ..compile import LXCanonicalModel
+    from ..core.model import LXModel
+    from ..solvers.solution import LXSolution
+
+__all__ = ["LXSensitivityAnalyzer", "LXVariableSensitivity", "LXConstraintSensitivity", "rhs_ranges"]
+
+TOL = 1e-7
+
+
+@dataclass
+class LXVariableSensitivity:
+    name: str
+    value: float
+    reduced_cost: float | None = None
+    allowable_increase: float | None = None
+    allowable_decrease: float | None = None
+    is_basic: bool = False
+    is_at_bound: bool = False
+
+
+@dataclass
+class LXConstraintSensitivity:
+    """``allowable_increase`` / ``allowable_decrease``: how far the right-hand side may move
+    while the shadow price holds (``inf`` when unlimited)."""
+
+    name: str
+    shadow_price: float | None = None
+    slack: float | None = None
+    activity: float | None = None
+    allowable_increase: float | None = None
+    allowable_decrease: float | None = None
+    is_binding: bool = False
+    is_active: bool = False
+
+
+def _ratio(values: np.ndarray, lower: np.ndarray, upper: np.ndarray, step: np.ndarray) -> float:
+    """Largest t >= 0 with lower <= values + t * step <= upper (``inf`` if unlimited)."""
+    limit = math.inf
+    up = step > TOL
+    down = step < -TOL
+    if up.any():
+        limit = min(limit, float(np.min((upper[up] - values[up]) / step[up])))
+    if down.any():
+        limit = min(limit, float(np.min((lower[down] - values[down]) / step[down])))
+    return max(limit, 0.0)
+
+
+def rhs_ranges(canon: LXCanonicalModel) -> dict[str, tuple[float, float]]:
+    """``{row name: (allowable decrease, allowable increase)}`` of each right-hand side at the
+    optimal basis of the LP ``canon`` (solved here once)."""
+    from ..errors import SolverError
+    from ..solvers.ortools import ORToolsSolver
+
+    if canon.is_mip:
+        raise SolverError(f"RHS ranging needs an LP; model '{canon.name}' has integer columns")
+    solver = ORToolsSolver(canon)
+    raw = solver.solve()
+    if raw.status != "optimal":
+        raise SolverError(f"RHS ranging needs an optimal LP, model '{canon.name}' is {raw.status!r}")
+    col_status, row_status = solver.basis()
+    from ortools.linear_solver import pywraplp
+
+    basic = pywraplp.Solver.BASIC
+    x = raw.x
+    activity = canon.matrix @ x
+    m, n = canon.n_rows, canon.n_cols
+    # Variables: columns x (0..n-1) and row activities s (n..n+m-1), with A x - s = 0.
+    values = np.concatenate([x, activity])
+    lower = np.concatenate([canon.col_lower, canon.row_lower])
+    upper = np.concatenate([canon.col_upper, canon.row_upper])
+    basic_ids = np.concatenate([np.flatnonzero(col_status == basic), n + np.flatnonzero(row_status == basic)])
+    full = sp.hstack([canon.matrix, -sp.identity(m, format="csr")], format="csc")
+    ranges: dict[str, tuple[float, float]] = {}
+    if len(basic_ids) != m:  # no usable basis (e.g. empty model): fall back to slack only
+        basic_ids = np.zeros(0, dtype=np.int64)
+    lu = splu(full[:, basic_ids].tocsc()) if len(basic_ids) else None
+    b_lower, b_upper, b_values = lower[basic_ids], upper[basic_ids], values[basic_ids]
+    for i, name in enumerate(canon.row_names):
+        sense = canon.row_sense[i]
+        if row_status[i] == basic or lu is None:
+            slack_up = canon.row_upper[i] - activity[i]
+            slack_down = activity[i] - canon.row_lower[i]
+            if sense == "<=":
+                ranges[name] = (float(slack_up), math.inf)
+            elif sense == ">=":
+                ranges[name] = (math.inf, float(slack_down))
+            else:
+                ranges[name] = (0.0, 0.0)
+            continue
+        # Moving s_i by d: B dx_B = -(column of s_i) d = e_i d.
+        unit = np.zeros(m)
+        unit[i] = 1.0
+        step = lu.solve(unit)
+        increase = _ratio(b_values, b_lower, b_upper, step)
+        decrease = _ratio(b_values, b_lower, b_upper, -step)
+        ranges[name] = (decrease, increase)
+    return ranges
+
+
+def _entries(solution: LXSolution) -> dict[str, float]:
+    out = {}
+    for family, value in solution.variables.items():
+        if isinstance(value, dict):
+            out.update({f"{family}[{k}]": float(v) for k, v in value.items()})
+        else:
+            out[family] = float(value)
+    return out
+
+
+class LXSensitivityAnalyzer:
+    """Sensitivity of a solved LP: per variable and per row, with RHS ranging."""
+
+    def __init__(self, model: LXModel, solution: LXSolution) -> None:
+        self.model = model
+        self.solution = solution
+        self._canon: LXCanonicalModel | None = None
+        self._ranges: dict[str, tuple[float, float]] | None = None
+        self._values = _entries(solution)
+
+    @property
+    def canon(self) -> LXCanonicalModel:
+        if self._canon is None:
+            self._canon = self.model.to_canonical()
+        return self._canon
+
+    def rhs_ranging(self) -> dict[str, tuple[float, float]]:
+        """``{row: (allowable decrease, allowable increase)}`` of every right-hand side."""
+        if self._ranges is None:
+            self._ranges = rhs_ranges(self.canon)
+        return self._ranges
+
+    # -- variables --------------------------------------------------------------------------
+    def analyze_variable(self, var_name: str) -> LXVariableSensitivity:
+        canon = self.canon
+        if var_name in canon.col_index and var_name not in canon.scalar_families:
+            raise ValueError(
+                f"variable {var_name!r} is a family; analyze one column, e.g. "
+                f"{canon.col_names[next(iter(canon.col_index[var_name].values()))]!r}, or use "
+                f"analyze_variable_family({var_name!r})"
+            )
+        if var_name not in self._values:
+            raise KeyError(f"variable {var_name!r} is not in the solution")
+        j = canon.column(var_name)
+        value = self._values[var_name]
+        rc = self.solution.get_reduced_cost(var_name)
+        lo, up = canon.col_lower[j], canon.col_upper[j]
+        at_bound = any(math.isfinite(b) and abs(value - b) < 1e-6 for b in (lo, up))
+        return LXVariableSensitivity(
+            var_name, value, rc, is_basic=rc is None or abs(rc) < 1e-6, is_at_bound=at_bound
+        )
+
+    def analyze_variable_family(self, var_name: str) -> dict[Any, LXVariableSensitivity]:
+        positions = self.canon.col_index.get(var_name)
+        if positions is None:
+            raise KeyError(f"model '{self.model.name}' has no variable family {var_name!r}")
+        return {k: self.analyze_variable(self.canon.col_names[j]) for k, j in positions.items()}
+
+    def analyze_all_variables(self) -> dict[str, LXVariableSensitivity]:
+        return {name: self.analyze_variable(name) for name in self.canon.col_names}
+
+    # -- constraints ------------------------------------------------------------------------
+    def analyze_constraint(self, constraint_name: str) -> LXConstraintSensitivity:
+        canon = self.canon
+        if constraint_name in canon.row_index and constraint_name not in canon.scalar_families:
+            first = canon.row_names[next(iter(canon.row_index[constraint_name].values()))]
+            raise ValueError(
+                f"constraint {constraint_name!r} is a family; analyze one row, e.g. {first!r}, "
+                f"or use analyze_constraint_family({constraint_name!r})"
+            )
+        i = canon.row(constraint_name)
+        x = np.array([self._values[name] for name in canon.col_names]) if self._values else None
+        activity = float(canon.matrix[i] @ x) if x is not None else None
+        slack = None
+        if activity is not None:
+            sense = canon.row_sense[i]
+            bound = canon.row_lower[i] if sense == ">=" else canon.row_upper[i]
+            slack = abs(bound - activity)
+        dual = self.solution.get_shadow_price(constraint_name)
+        binding = slack is not None and slack < 1e-6 * max(1.0, abs(activity or 0.0))
+        decrease = increase = None
+        if self.solution.shadow_prices and not canon.is_mip:
+            decrease, increase = self.rhs_ranging()[constraint_name]
+        return LXConstraintSensitivity(
+            constraint_name, dual, slack, activity, increase, decrease, binding, binding
+        )
+
+    def analyze_constraint_family(self, constraint_name: str) -> dict[Any, LXConstraintSensitivity]:
+        positions = self.canon.row_index.get(constraint_name)
+        if positions is None:
+            raise KeyError(f"model '{self.model.name}' has no constraint {constraint_name!r}")
+        return {k: self.analyze_constraint(self.canon.row_names[i]) for k, i in positions.items()}
+
+    def analyze_all_constraints(self) -> dict[str, LXConstraintSensitivity]:
+        return {name: self.analyze_constraint(name) for name in self.canon.row_names}
+
+    def get_binding_constraints(self, threshold: float | None = None) -> dict[str, LXConstraintSensitivity]:
+        return {
+            n: s
+            for n, s in self.analyze_all_constraints().items()
+            if s.is_binding
+            and (threshold is None or (s.shadow_price is not None and abs(s.shadow_price) > threshold))
+        }
+
+    def get_non_basic_variables(self, threshold: float = 1e-6) -> dict[str, LXVariableSensitivity]:
+        return {
+            n: s
+            for n, s in self.analyze_all_variables().items()
+            if s.reduced_cost is not None and abs(s.reduced_cost) > threshold
+        }
+
+    def get_most_sensitive_constraints(self, top_n: int = 10) -> list[tuple[str, LXConstraintSensitivity]]:
+        rows = [(n, s) for n, s in self.analyze_all_constraints().items() if s.shadow_price is not None]
+        return sorted(rows, key=lambda item: abs(item[1].shadow_price), reverse=True)[:top_n]
+
+    def get_most_sensitive_variables(self, top_n: int = 10) -> list[tuple[str, LXVariableSensitivity]]:
+        cols = [(n, s) for n, s in self.analyze_all_variables().items() if s.reduced_cost is not None]
+        return sorted(cols, key=lambda item: abs(item[1].reduced_cost), reverse=True)[:top_n]
+
+    def identify_bottlenecks(self, shadow_price_threshold: float = 0.01) -> list[str]:
+        """Binding rows whose shadow price is at least ``shadow_price_threshold``, largest first."""
+        found = [
+            (n, abs(s.shadow_price))
+            for n, s in self.get_binding_constraints().items()
+            if s.shadow_price is not None and abs(s.shadow_price) >= shadow_price_threshold
+        ]
+        return [n for n, _ in sorted(found, key=lambda item: item[1], reverse=True)]
+
+    def generate_report(self, top_n: int | None = 10) -> str:
+        sol = self.solution
+        objective = "-" if sol.objective_value is None else f"{sol.objective_value:,.4f}"
+        lines = [
+            "Sensitivity Analysis Report",
+            "=" * 78,
+            f"Model: {self.model.name}",
+            f"Objective Value: {objective}",
+            f"Status: {sol.status}",
+            "",
+            "Constraints (shadow price, slack, RHS range while the price holds)",
+            "-" * 78,
+        ]
+        for name, s in self.get_most_sensitive_constraints(top_n or len(self.canon.row_names)):
+            lines.append(
+                f"{name:<30} price {s.shadow_price:>12.4f}  slack {s.slack or 0:>10.4f}  "
+                f"-{s.allowable_decrease:g} / +{s.allowable_increase:g}"
+                if s.allowable_decrease is not None
+                else f"{name:<30} price {s.shadow_price:>12.4f}  slack {s.slack or 0:>10.4f}"
+            )
+        lines += ["", "Variables (value, reduced cost)", "-" * 78]
+        for name, v in self.get_most_sensitive_variables(top_n or len(self.canon.col_names)):
+            lines.append(f"{name:<30} value {v.value:>12.4f}  reduced cost {v.reduced_cost:>12.4f}")
+        bottlenecks = self.identify_bottlenecks()
+        lines += ["", f"Bottlenecks: {', '.join(bottlenecks) if bottlenecks else 'none'}"]
+        return "\n".join(lines)
