@@ -136,12 +136,23 @@ class LXSensitivityAnalyzer:
         self._canon: LXCanonicalModel | None = None
         self._ranges: dict[str, tuple[float, float]] | None = None
         self._values = _entries(solution)
+        self._row_activity: np.ndarray | None = None
 
     @property
     def canon(self) -> LXCanonicalModel:
         if self._canon is None:
             self._canon = self.model.to_canonical()
         return self._canon
+
+    @property
+    def _activity(self) -> np.ndarray | None:
+        """Row activities ``A x`` of the solution (``None`` without values)."""
+        if not self._values:
+            return None
+        if self._row_activity is None:
+            x = np.array([self._values[name] for name in self.canon.col_names])
+            self._row_activity = self.canon.matrix @ x
+        return self._row_activity
 
     def rhs_ranging(self) -> dict[str, tuple[float, float]]:
         """``{row: (allowable decrease, allowable increase)}`` of every right-hand side."""
@@ -188,8 +199,7 @@ class LXSensitivityAnalyzer:
                 f"or use analyze_constraint_family({constraint_name!r})"
             )
         i = canon.row(constraint_name)
-        x = np.array([self._values[name] for name in canon.col_names]) if self._values else None
-        activity = float(canon.matrix[i] @ x) if x is not None else None
+        activity = None if self._activity is None else float(self._activity[i])
         slack = None
         if activity is not None:
             sense = canon.row_sense[i]
