@@ -220,32 +220,32 @@ class ORToolsSolver:
         self._saved_coef.clear()
 
     # -- solving ----------------------------------------------------------------------------
-    def solve(self) -> RawSolution:
-        """Solve the model as it now stands."""
+    def solve(self, values: bool = True) -> RawSolution:
+        """Solve the model as it now stands; ``values=False`` reads the objective only."""
         start = time.perf_counter()
         self._reload_if_needed()
         code = self._solver.Solve(self._params)
         if code in (pywraplp.Solver.INFEASIBLE, pywraplp.Solver.ABNORMAL):
             code = self._confirm_infeasible(code)
         status = self._status(code)
-        response = linear_solver_pb2.MPSolutionResponse()
-        if status in ("optimal", "feasible"):
-            self._solver.FillSolutionResponseProto(response)
-        elapsed = time.perf_counter() - start
         if status not in ("optimal", "feasible"):
-            return RawSolution(status, None, elapsed)
-        x = np.asarray(response.variable_value, dtype=float)
-        if not self._is_lp and (
-            abs(response.objective_value) >= 10 * SCIP_INFINITY_ARTIFACT
-            or (x.size and np.abs(x).max() >= SCIP_INFINITY_ARTIFACT)
-        ):
-            return RawSolution("unbounded", None, elapsed)
-        raw = RawSolution(status, float(response.objective_value), elapsed, x=x)
-        if self._is_lp and status == "optimal":
-            raw.duals = np.asarray(response.dual_value, dtype=float)
-            raw.reduced_costs = np.asarray(response.reduced_cost, dtype=float)
+            return RawSolution(status, None, time.perf_counter() - start)
+        objective = self._solver.Objective()
+        raw = RawSolution(status, float(objective.Value()), 0.0)
+        if values:
+            response = linear_solver_pb2.MPSolutionResponse()
+            self._solver.FillSolutionResponseProto(response)
+            raw.x = np.asarray(response.variable_value, dtype=float)
+            if self._is_lp and status == "optimal":
+                raw.duals = np.asarray(response.dual_value, dtype=float)
+                raw.reduced_costs = np.asarray(response.reduced_cost, dtype=float)
+        raw.solve_time = time.perf_counter() - start
         if not self._is_lp:
-            bound = response.best_objective_bound
+            if abs(raw.objective_value) >= 10 * SCIP_INFINITY_ARTIFACT or (
+                raw.x is not None and raw.x.size and np.abs(raw.x).max() >= SCIP_INFINITY_ARTIFACT
+            ):
+                return RawSolution("unbounded", None, raw.solve_time)
+            bound = objective.BestBound()
             if math.isfinite(bound):
                 raw.gap = abs(raw.objective_value - bound) / max(abs(raw.objective_value), 1e-10)
         return raw
