@@ -155,30 +155,29 @@ class LXWhatIfAnalyzer:
             "Decrease",
         )
 
+    def _loosen(self, name: str, by: float | None, by_percent: float | None, verb: str) -> LXWhatIfResult:
+        """Move the RHS in the direction that loosens (``Relax``) or tightens the row."""
+        loosen_sign = -1.0 if self._sense(name) == ">=" else 1.0
+        sign = loosen_sign if verb == "Relax" else -loosen_sign
+        return self._rhs_change(
+            name,
+            None if by is None else sign * by,
+            None if by_percent is None else sign * by_percent,
+            None,
+            verb,
+        )
+
     def relax_constraint(
         self, constraint_name: str, by: float | None = None, by_percent: float | None = None
     ) -> LXWhatIfResult:
         """Loosen: raise the RHS of a ``<=`` row, lower the RHS of a ``>=`` row."""
-        sign = -1.0 if self._sense(constraint_name) == ">=" else 1.0
-        return self._rhs_change(
-            constraint_name,
-            None if by is None else sign * by,
-            None if by_percent is None else sign * by_percent,
-            None,
-            "Relax",
-        )
+        return self._loosen(constraint_name, by, by_percent, "Relax")
 
     def tighten_constraint(
         self, constraint_name: str, by: float | None = None, by_percent: float | None = None
     ) -> LXWhatIfResult:
-        sign = 1.0 if self._sense(constraint_name) == ">=" else -1.0
-        return self._rhs_change(
-            constraint_name,
-            None if by is None else sign * by,
-            None if by_percent is None else sign * by_percent,
-            None,
-            "Tighten",
-        )
+        """Tighten: lower the RHS of a ``<=`` row, raise the RHS of a ``>=`` row."""
+        return self._loosen(constraint_name, by, by_percent, "Tighten")
 
     def modify_variable_bound(
         self, variable_name: str, lower: float | None = None, upper: float | None = None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Self
 
 from ..utils import orm
 
-__all__ = ["declared_model_type", "split_from_model_args"]
+__all__ = ["declared_model_type", "split_from_model_args", "DataBacked"]
 
 
 def declared_model_type(obj: Any) -> type | None:
@@ -33,3 +34,31 @@ def split_from_model_args(owner: Any, what: str, model: Any, session: Any) -> tu
     raise TypeError(
         f"{what}: from_model() takes a model class (and optionally session=...), got {type(model).__name__}"
     )
+
+
+class DataBacked:
+    """Builder methods shared by variable and constraint families: where the instances come
+    from and how they are keyed. ``_copy_owner()`` names the family in messages."""
+
+    _data: list[Any] | None
+    _session: Any
+    model_type: type | None
+    index_func: Callable[[Any], Any] | None
+
+    def _copy_owner(self) -> str:
+        raise NotImplementedError
+
+    def from_data(self, data: Any) -> Self:
+        self._data = list(data)
+        self._session = None
+        return self
+
+    def from_model(self, model: Any, session: Any = None) -> Self:
+        """Read instances from an ORM: ``from_model(Type, session=s)`` or ``from_model(s)``."""
+        self.model_type, self._session = split_from_model_args(self, self._copy_owner(), model, session)
+        self._data = None
+        return self
+
+    def indexed_by(self, func: Callable[[Any], Any]) -> Self:
+        self.index_func = func
+        return self

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, Generic, Self, TypeVar
 
 from ._copying import Detachable
-from ._source import split_from_model_args
+from ._source import DataBacked
 from .enums import LXConstraintSense
 from .expressions import LXLinearExpression
 
@@ -15,7 +15,7 @@ __all__ = ["LXConstraint"]
 TModel = TypeVar("TModel")
 
 
-class LXConstraint(Detachable, Generic[TModel]):
+class LXConstraint(DataBacked, Detachable, Generic[TModel]):
     """``lhs (<=|>=|==) rhs``; with data and ``indexed_by`` one row per instance.
 
     Rows are named ``f"{name}[{key}]"``. ``rhs_value`` (a number) applies to every row and
@@ -80,22 +80,6 @@ class LXConstraint(Detachable, Generic[TModel]):
             self.rhs_func, self.rhs_value = value, None
         else:
             self.rhs_func, self.rhs_value = None, value
-        return self
-
-    def from_data(self, data: Any) -> Self:
-        self._data = list(data)
-        self._session = None
-        return self
-
-    def from_model(self, model: Any, session: Any = None) -> Self:
-        self.model_type, self._session = split_from_model_args(
-            self, f"constraint '{self.name}'", model, session
-        )
-        self._data = None
-        return self
-
-    def indexed_by(self, func: Callable[[TModel], Any]) -> Self:
-        self.index_func = func
         return self
 
     @property

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from ._copying import Detachable
-from ._source import split_from_model_args
+from ._source import DataBacked
 from .dimensions import LXCartesianProduct, LXIndexDimension
 from .enums import LXVarType
 
@@ -21,7 +21,7 @@ TValue = TypeVar("TValue")
 Bound = float | Callable[[Any], float] | None
 
 
-class LXVariable(Detachable, Generic[TModel, TValue]):
+class LXVariable(DataBacked, Detachable, Generic[TModel, TValue]):
     """A variable family: one solver column per data instance, named ``f"{name}[{key}]"``.
 
     A family without any data source or index is a single scalar variable named ``name``.
@@ -90,25 +90,7 @@ class LXVariable(Detachable, Generic[TModel, TValue]):
         self.upper_bound = upper
         return self
 
-    # -- data -------------------------------------------------------------------------------
-    def from_data(self, data: Any) -> Self:
-        self._data = list(data)
-        self._session = None
-        return self
-
-    def from_model(self, model: Any, session: Any = None) -> Self:
-        """Read instances from an ORM: ``from_model(Type, session=s)`` or ``from_model(s)``."""
-        self.model_type, self._session = split_from_model_args(
-            self, f"variable '{self.name}'", model, session
-        )
-        self._data = None
-        return self
-
-    # -- indexing ---------------------------------------------------------------------------
-    def indexed_by(self, func: Callable[[TModel], Any]) -> Self:
-        self.index_func = func
-        return self
-
+    # -- indexing (from_data / from_model / indexed_by come from DataBacked) ----------------
     def indexed_by_product(
         self, dim1: LXIndexDimension, dim2: LXIndexDimension, *dims: LXIndexDimension
     ) -> Self:

@@ -165,7 +165,11 @@ def copy_function_detaching_closure(func: Callable[..., Any], memo: dict[Any, An
             contents.append((cell, _EMPTY, _EMPTY))
             continue
         contents.append((cell, value, detach_value(value, memo, f"{where}: its captured {name!r}")))
-    defaults = tuple(detach_value(d, memo, f"{where}: a default argument") for d in func.__defaults__ or ())
+    given = func.__defaults__ or ()
+    params = code.co_varnames[code.co_argcount - len(given) : code.co_argcount]
+    defaults = tuple(
+        detach_value(d, memo, f"{where}: its default {name!r}") for name, d in zip(params, given, strict=True)
+    )
     kwdefaults = {
         k: detach_value(v, memo, f"{where}: its default {k!r}")
         for k, v in (func.__kwdefaults__ or {}).items()

@@ -202,10 +202,14 @@ def _load_expired_columns(obj: Any, state: Any) -> None:
     """Refresh expired columns of an object still in a session (one query), as a read would."""
     if state.session_id is None or not state.expired_attributes:
         return
+    # Read a column that an unexpire loads (not a deferred one: its own loader would load it
+    # alone and leave the others expired); that one read loads every expired column.
+    manager = state.manager
     column_keys = {p.key for p in state.mapper.column_attrs}
-    expired = state.expired_attributes & column_keys
-    if expired:
-        getattr(obj, next(iter(expired)))
+    for key in sorted(state.expired_attributes & column_keys):
+        if manager[key].impl.load_on_unexpire:
+            getattr(obj, key)
+            return
 
 
 def _detach_sqlalchemy(obj: Any, state: Any, memo: dict[int, Any], detach: Any) -> Any:
