@@ -156,6 +156,32 @@ class ScenarioResults(Mapping[str, ScenarioResult]):
     def to_parquet(self, path: str | Path) -> None:
         self.to_dataframe().to_parquet(path, index=False)
 
+    # -- plots (the ``plots`` extra; see runner.plots) --
+
+    def plot_tornado(self, path: str | Path, **kw: Any) -> Path:
+        """Tornado chart of a one-at-a-time sweep as a PNG; returns the path written."""
+        from . import plots
+
+        return plots.tornado(self, path, **kw)
+
+    def plot_response(self, parameter: Any, path: str | Path) -> Path:
+        """Objective against ``parameter`` (infeasible points marked) as a PNG."""
+        from . import plots
+
+        return plots.response_curve(self, parameter, path)
+
+    def plot_distribution(self, path: str | Path) -> Path:
+        """Histogram of the objectives (Monte Carlo / Latin hypercube) as a PNG."""
+        from . import plots
+
+        return plots.distribution(self, path)
+
+    def plot_shadow_prices(self, path: str | Path, scenario: str = BASELINE) -> Path:
+        """The largest |shadow prices| of ``scenario`` (run with ``keep="full"``) as a PNG."""
+        from . import plots
+
+        return plots.shadow_prices(self[scenario], path)
+
 
 # -- scenarios as given -> tasks --------------------------------------------------------------
 
