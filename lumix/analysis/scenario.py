@@ -45,7 +45,7 @@ class LXScenarioModification:
 
     def __post_init__(self) -> None:
         allowed = MODIFICATION_TYPES.get(self.target_type)
-        if allowed is None:
+        if allowed is None:  # checked first: the rest assumes a known target type
             raise ValueError(
                 f"target_type={self.target_type!r} is not known; expected one of {sorted(MODIFICATION_TYPES)}"
             )
@@ -54,7 +54,8 @@ class LXScenarioModification:
                 f"modification_type={self.modification_type!r} does not apply to a "
                 f"{self.target_type}; expected one of {sorted(allowed)}"
             )
-        if not isinstance(self.value, numbers.Real) or isinstance(self.value, bool):
+        value_type = type(self.value)
+        if value_type is not float and (value_type is bool or not isinstance(self.value, numbers.Real)):
             raise TypeError(
                 f"{self.target_type} {self.target_name!r}: value must be a number, got "
                 f"{self.value!r}; use a callable scenario fn(model) for data-driven changes"
