@@ -201,7 +201,10 @@ class _Scenario:
     @property
     def key(self) -> str:
         if self.declarative is not None:
-            return self.declarative.key
+            if self.declarative.name == self.name:
+                return self.declarative.key
+            # a (name, LXScenario) pair is keyed by its own name: one LXScenario may be reused
+            return hashlib.sha256(repr((self.name, self.declarative.key)).encode()).hexdigest()[:32]
         return hashlib.sha256(repr((self.name, callable_key(self.function))).encode()).hexdigest()[:32]
 
     @property

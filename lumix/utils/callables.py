@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import os
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -46,12 +47,31 @@ def callable_key(func: Any) -> str:
     parts: list[Any] = [getattr(func, "__qualname__", repr(type(func)))]
     code = getattr(func, "__code__", None)
     if code is not None:
-        parts += [code.co_code, repr(code.co_consts)]
+        parts.append(_code_key(code))
         for cell in getattr(func, "__closure__", None) or ():
             try:
                 value = cell.cell_contents
             except ValueError:
                 continue
-            if isinstance(value, int | float | str | bool | tuple | type(None)):
+            if _simple(value):
                 parts.append(repr(value))
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def _code_key(code: types.CodeType) -> tuple[Any, ...]:
+    """Bytecode, names and constants; nested code (lambdas, comprehensions) by content, since
+    its repr carries a memory address, and frozensets sorted, since their order is hashed."""
+    consts = tuple(
+        _code_key(c) if isinstance(c, types.CodeType)
+        else sorted(map(repr, c)) if isinstance(c, frozenset)
+        else repr(c)
+        for c in code.co_consts
+    )  # fmt: skip
+    return (code.co_code, code.co_names, consts)
+
+
+def _simple(value: Any) -> bool:
+    """Numbers, strings, booleans, ``None`` and tuples of them: values with a stable repr."""
+    if isinstance(value, tuple):
+        return all(_simple(v) for v in value)
+    return isinstance(value, int | float | str | bool | type(None))

@@ -1,0 +1,149 @@
+"""Fixtures of the runner tests: a small production-planning LP built from plain dataclasses.
+
+The model (``production_model``)::
+
+    maximize    sum_p profit[p] * production[p]
+    capacity[r]:  sum_p usage(p, r) * production[p] <= capacity[r]      for every resource r
+    0 <= production[p] <= max_units[p]
+
+``usage(p, r)`` is the two-argument coefficient ``lambda p, r: p.usage[r.name]``; columns are
+``production[<product id>]`` and rows ``capacity[<resource name>]``.
+
+Why every instance solves: ``production = 0`` is feasible whenever every capacity is >= 0, and
+the bounds ``max_units`` keep the LP bounded, so the optimum exists and is unique in value.
+
+The tiny instance (``tiny_products`` / ``tiny_resources``) is worked out by hand::
+
+    maximize 3 x0 + 2 x1
+    assembly:  x0 +   x1 <= 12
+    paint:   2 x0 +   x1 <= 30
+    0 <= x0, x1 <= 10
+
+x0 is the better product per unit of assembly (3 > 2) so it goes to its bound 10, x1 takes the
+rest of assembly: x1 = 2. Paint uses 22 <= 30 (slack). Optimum 34 at (10, 2); shadow prices:
+assembly 2 (one more hour makes one more x1), paint 0; reduced costs: x0 3 - 2 = 1, x1 0.
+
+Worked scenarios of the tiny instance (used by the tests):
+
+- assembly + 4 (16):             x0 = 10, x1 = 6             -> 42
+- assembly * 0.5 (6):            x0 = 6,  x1 = 0             -> 18
+- assembly set 25:               both at their bound 10      -> 50 (paint 30 <= 30 still holds)
+- paint set 20:                  corner of both rows: x0 + x1 = 12, 2 x0 + x1 = 20
+                                 -> x0 = 8, x1 = 4           -> 32
+- x0 <= 4:                       x0 = 4, x1 = 8              -> 28
+- profit of x1 set 5:            x1 first: x1 = 10, x0 = 2   -> 56
+- assembly capacity -1:          no x >= 0 fits              -> infeasible
+
+The standard instance (``standard_products`` / ``standard_resources``, 30 x 6) is random but
+seeded, so its optimum is whatever the LP says; the tests compare paths with each other.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from dataclasses import dataclass, field
+
+import pytest
+
+from lumix import LXConstraint, LXLinearExpression, LXModel, LXOptimizer, LXVariable
+
+TINY_OPTIMUM = 34.0
+REL = 1e-9
+
+
+@dataclass
+class PlanProduct:
+    id: int
+    name: str
+    profit: float
+    usage: dict[str, float] = field(default_factory=dict)
+    max_units: float = 10.0
+
+
+@dataclass
+class PlanResource:
+    name: str
+    capacity: float
+
+
+def tiny_products() -> list[PlanProduct]:
+    return [
+        PlanProduct(0, "tables", 3.0, {"assembly": 1.0, "paint": 2.0}, 10.0),
+        PlanProduct(1, "chairs", 2.0, {"assembly": 1.0, "paint": 1.0}, 10.0),
+    ]
+
+
+def tiny_resources() -> list[PlanResource]:
+    return [PlanResource("assembly", 12.0), PlanResource("paint", 30.0)]
+
+
+def standard_products(n: int = 30, resources: int = 6, seed: int = 11) -> list[PlanProduct]:
+    """``n`` products using every one of ``resources`` resources ``r0..``; seeded data."""
+    rng = random.Random(seed)
+    return [
+        PlanProduct(
+            i,
+            f"p{i}",
+            round(rng.uniform(5.0, 20.0), 2),
+            {f"r{k}": round(rng.uniform(0.5, 3.0), 2) for k in range(resources)},
+            round(rng.uniform(20.0, 60.0), 1),
+        )
+        for i in range(n)
+    ]
+
+
+def standard_resources(n: int = 6, seed: int = 12) -> list[PlanResource]:
+    """Capacities small enough that several resources bind at the optimum."""
+    rng = random.Random(seed)
+    return [PlanResource(f"r{k}", round(rng.uniform(300.0, 600.0), 1)) for k in range(n)]
+
+
+def production_model(
+    products: list[PlanProduct], resources: list[PlanResource], name: str = "production"
+) -> LXModel:
+    """The LP above; ``production[p.id]`` and ``capacity[r.name]``."""
+    x = (
+        LXVariable[PlanProduct, float]("production")
+        .continuous()
+        .bounds(lower=0, upper=lambda p: p.max_units)
+        .indexed_by(lambda p: p.id)
+        .from_data(products)
+        .cost(lambda p: p.profit)
+    )
+    capacity = (
+        LXConstraint[PlanResource]("capacity")
+        .expression(LXLinearExpression().add_term(x, lambda p, r: p.usage[r.name]))
+        .le()
+        .rhs(lambda r: r.capacity)
+        .from_data(resources)
+        .indexed_by(lambda r: r.name)
+    )
+    return LXModel(name).add_variable(x).add_constraint(capacity).maximize()
+
+
+def serial_objective(model: LXModel, modify=None) -> float | None:
+    """The independent reference path: ``copy.deepcopy``, modify the copy, solve it alone."""
+    copied = copy.deepcopy(model)
+    if modify is not None:
+        returned = modify(copied)
+        if isinstance(returned, LXModel):
+            copied = returned
+    return LXOptimizer().solve(copied).objective_value
+
+
+def close(a: float | None, b: float | None, rel: float = REL) -> bool:
+    """Equal to ``rel`` relative (absolute near zero); ``None`` only equals ``None``."""
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
+
+
+@pytest.fixture
+def tiny_model() -> LXModel:
+    return production_model(tiny_products(), tiny_resources(), name="tiny")
+
+
+@pytest.fixture
+def standard_model() -> LXModel:
+    return production_model(standard_products(), standard_resources())
