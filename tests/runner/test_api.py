@@ -443,3 +443,17 @@ def test_a_callable_may_return_a_new_model(tiny_model):
     assert results["returned"].method == "incremental"
     assert results["bonus"].objective_value == pytest.approx(39.0, rel=1e-9)
     assert results["bonus"].method == "rebuilt"
+
+
+def test_reused_workers_serve_a_callable_sweep_after_a_declarative_one(tiny_model):
+    """Both sweeps share the run key (same model, options, keep); the first ships no LXModel
+    (declarative only), so the workers must not serve its cached payload to callables."""
+    declarative = [TINY_DECLARATIVE["x0<=4"][0]]
+    loky = {"backend": "loky", "n_jobs": 2, "progress": False}
+    first = run_scenarios(tiny_model, declarative, **loky)
+    assert close(first["x0<=4"].objective_value, 28.0)
+    second = run_scenarios(
+        tiny_model, {"half": scale_assembly(0.5), "chairs-5": profit_of_chairs(5.0)}, **loky
+    )
+    assert {n: r.status for n, r in second.items()} == dict.fromkeys(second, "optimal")
+    assert objectives(second) == pytest.approx({"baseline": 34.0, "half": 18.0, "chairs-5": 56.0}, rel=1e-9)
