@@ -9,8 +9,11 @@ Pickling deep-copies first, then serialises the detached copy with cloudpickle i
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import gc
 import types
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from ..errors import DetachError
@@ -48,6 +51,7 @@ class CopyContext:
     def __init__(self, reads: dict[tuple[int, type], list[Any]] | None = None):
         self.reads = dict(reads or {})
         self.owner = "the model"
+        self.gc_paused = False
 
     def read(self, owner: str, model_type: type, session: Any) -> list[Any]:
         key = (id(session), model_type)
@@ -72,6 +76,20 @@ def copy_context(memo: dict[Any, Any]) -> CopyContext:
     return ctx
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a copy or an unpickling allocates: the tens of
+    thousands of objects it makes all survive, so collections meanwhile would only re-scan the
+    heap again and again (2-5x the time of copying ORM-backed data). Back on afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _restore(cls: type, state: dict[str, Any]) -> Any:
     obj = cls.__new__(cls)
     obj.__dict__.update(state)
@@ -93,6 +111,16 @@ class Detachable:
 
     def __deepcopy__(self, memo: dict[Any, Any]) -> Any:
         ctx = copy_context(memo)
+        if ctx.gc_paused:
+            return self._detached_copy(ctx, memo)
+        ctx.gc_paused = True
+        try:
+            with gc_paused():
+                return self._detached_copy(ctx, memo)
+        finally:
+            ctx.gc_paused = False
+
+    def _detached_copy(self, ctx: CopyContext, memo: dict[Any, Any]) -> Any:
         new = _restore(type(self), {})
         memo[id(self)] = new
         outer, owner = ctx.owner, self._copy_owner()
@@ -131,7 +159,8 @@ class Detachable:
         from ..utils.pickling import dumps
 
         memo: dict[Any, Any] = {_CONTEXT_KEY: self._pickle_context()}
-        return {"lumix": dumps(copy.deepcopy(self, memo))}
+        with gc_paused():
+            return {"lumix": dumps(copy.deepcopy(self, memo))}
 
     def _pickle_context(self) -> CopyContext:
         return CopyContext()
@@ -139,7 +168,8 @@ class Detachable:
     def __setstate__(self, state: dict[str, Any]) -> None:
         from ..utils.pickling import loads
 
-        self.__dict__.update(loads(state["lumix"]).__dict__)
+        with gc_paused():
+            self.__dict__.update(loads(state["lumix"]).__dict__)
 
 
 def copy_value(value: Any, memo: dict[Any, Any], ctx: CopyContext, role: str) -> Any:

@@ -73,6 +73,8 @@ def detach_value(value: Any, memo: dict[int, Any], where: str = "") -> Any:
     done = memo.get(id(value))
     if done is not None:
         return done
+    if orm.is_orm_instance(value):  # first: the common case, and never a database handle
+        return orm.detach_instance(value, memo, lambda v: detach_value(v, memo))
     unchanged = memo.setdefault(_UNCHANGED_KEY, set())
     if id(value) in unchanged:
         return value
@@ -83,8 +85,6 @@ def detach_value(value: Any, memo: dict[int, Any], where: str = "") -> Any:
             "handle. Read what the callable needs before building the model (e.g. "
             "prices = {p.id: p.price for p in rows}) and capture that instead"
         )
-    if orm.is_orm_instance(value):
-        return detach_orm_object(value, memo)
     if isinstance(value, types.FunctionType):
         return copy_function_detaching_closure(value, memo)
     if isinstance(value, list | tuple | set | frozenset):

@@ -77,14 +77,19 @@ def read_all(model_type: type, session: Any) -> list[Any]:
 # -- detection -------------------------------------------------------------------------------
 
 
+_INSTANCE_STATE: list[type] = []  # sqlalchemy.orm.InstanceState, imported once (hot path)
+
+
 def _sa_state(obj: Any) -> Any:
     """The SQLAlchemy ``InstanceState`` of a mapped instance, else ``None``."""
     state = getattr(obj, "_sa_instance_state", None)
     if state is None or isinstance(obj, type):
         return None
-    from sqlalchemy.orm import InstanceState
+    if not _INSTANCE_STATE:
+        from sqlalchemy.orm import InstanceState
 
-    return state if isinstance(state, InstanceState) else None
+        _INSTANCE_STATE.append(InstanceState)
+    return state if isinstance(state, _INSTANCE_STATE[0]) else None
 
 
 def _is_django_instance(obj: Any) -> bool:
@@ -212,36 +217,74 @@ def _load_expired_columns(obj: Any, state: Any) -> None:
             return
 
 
-def _detach_sqlalchemy(obj: Any, state: Any, memo: dict[int, Any], detach: Any) -> Any:
+_SA_KEYS: dict[Any, tuple[Any, Any, tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _sa_keys(mapper: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The column and relationship keys of ``mapper``, cached while its property collections
+    are the same objects (SQLAlchemy replaces them when a property is added)."""
+    columns, relationships = mapper.column_attrs, mapper.relationships
+    cached = _SA_KEYS.get(mapper)
+    if cached is None or cached[0] is not columns or cached[1] is not relationships:
+        cached = (columns, relationships, tuple(p.key for p in columns), tuple(r.key for r in relationships))
+        _SA_KEYS[mapper] = cached
+    return cached[2], cached[3]
+
+
+_IMMUTABLE = (int, float, str, bytes, type(None))  # column values shared, not deep-copied
+_SET_COMMITTED: list[Any] = []  # sqlalchemy's set_committed_value, imported once (hot path)
+_UNLOADED: dict[tuple[str, str], UnloadedAttribute] = {}  # stateless, shared by all copies
+_SCALAR_TYPES = frozenset({int, float, str, bytes, bool, type(None)})  # items of a list copied as is
+
+
+def _copy_column_value(value: Any, memo: dict[int, Any]) -> Any:
+    """``copy.deepcopy(value, memo)``; a list of plain scalars (a JSON or ARRAY column) is
+    copied as ``copy.deepcopy`` would, without a deepcopy call per item."""
     import copy
 
-    from sqlalchemy.orm.attributes import set_committed_value
+    if type(value) is list:
+        done = memo.get(id(value))
+        if done is not None:
+            return done
+        if all(type(v) in _SCALAR_TYPES for v in value):
+            done = memo[id(value)] = value.copy()
+            memo.setdefault(id(memo), []).append(value)  # keep alive, as copy.deepcopy does
+            return done
+    return copy.deepcopy(value, memo)
 
+
+def _detach_sqlalchemy(obj: Any, state: Any, memo: dict[int, Any], detach: Any) -> Any:
+    if not _SET_COMMITTED:
+        from sqlalchemy.orm.attributes import set_committed_value
+
+        _SET_COMMITTED.append(set_committed_value)
+    set_committed_value = _SET_COMMITTED[0]
     _load_expired_columns(obj, state)
     mapper = state.mapper
+    column_keys, relationship_keys = _sa_keys(mapper)
     new = mapper.class_manager.new_instance()
     memo[id(obj)] = new
     new_state = new._sa_instance_state
     source, target = state.dict, new.__dict__
     unloaded: list[str] = []
-    for prop in mapper.column_attrs:
-        key = prop.key
+    for key in column_keys:
         if key in source:
             value = source[key]
-            target[key] = (
-                value if isinstance(value, int | float | str | bytes) else copy.deepcopy(value, memo)
-            )
+            target[key] = value if isinstance(value, _IMMUTABLE) else _copy_column_value(value, memo)
         else:
             unloaded.append(key)
-    for rel in mapper.relationships:
-        key = rel.key
+    for key in relationship_keys:
         if key in source:
             set_committed_value(new, key, detach(source[key]))
         else:
             unloaded.append(key)
     new_state.key = state.key
     if unloaded:
-        new_state.callables = {k: UnloadedAttribute(mapper.class_.__name__, k) for k in unloaded}
+        name = mapper.class_.__name__
+        new_state.callables = {
+            k: _UNLOADED.get((name, k)) or _UNLOADED.setdefault((name, k), UnloadedAttribute(name, k))
+            for k in unloaded
+        }
     return new
 
 
