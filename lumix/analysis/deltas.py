@@ -8,8 +8,7 @@ sides follow the written form: for a row ``expr + c <= rhs`` the solver bound is
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -23,9 +22,11 @@ if TYPE_CHECKING:
 __all__ = ["ResolvedChange", "Resolver", "apply_changes"]
 
 
-@dataclass(frozen=True)
-class ResolvedChange:
-    """A modification with positions: ``rows`` and/or ``cols`` of the canonical model."""
+class ResolvedChange(NamedTuple):
+    """A modification with positions: ``rows`` and/or ``cols`` of the canonical model.
+
+    A named tuple (immutable, and twice as fast to make as a frozen dataclass: workers make
+    one per modification per scenario)."""
 
     kind: str
     value: float
@@ -39,6 +40,7 @@ class Resolver:
     def __init__(self, canon: LXCanonicalModel) -> None:
         self.canon = canon
         self._cache: dict[tuple[str, str], np.ndarray] = {}
+        self._checked: set[tuple[str, str, str | None]] = set()
 
     def positions(self, name: str, side: str, scenario: str = "") -> np.ndarray:
         """Row (``side="row"``) or column positions of a family or ``family[key]`` name."""
@@ -85,36 +87,40 @@ class Resolver:
     def resolve_scenario(self, scenario: LXScenario) -> list[ResolvedChange]:
         return [self.resolve(m.spec, scenario.name) for m in scenario.modifications]
 
-
-def _set_rhs(solver: ORToolsSolver, row: int, rhs_bound: float) -> None:
-    sense = solver.canon.row_sense[row]
-    lower = rhs_bound if sense != "<=" else solver.row_lower[row]
-    upper = rhs_bound if sense != ">=" else solver.row_upper[row]
-    solver.set_row_bounds(row, lower, upper)
-
-
-def _current_rhs_bound(solver: ORToolsSolver, row: int) -> float:
-    sense = solver.canon.row_sense[row]
-    return float(solver.row_lower[row] if sense == ">=" else solver.row_upper[row])
+    def check_scenario(self, scenario: LXScenario) -> None:
+        """Raise ``ScenarioError`` for a target of ``scenario`` that the model lacks, as
+        ``resolve_scenario`` would; each distinct target is looked up once per resolver (a
+        sweep repeats the same targets in every scenario)."""
+        checked = self._checked
+        for m in scenario.modifications:
+            target = (m.target_type, m.target_name, m.variable_name)
+            if target not in checked:
+                self.resolve(m.spec, scenario.name)
+                checked.add(target)
 
 
 def apply_changes(solver: ORToolsSolver, changes: list[ResolvedChange]) -> None:
     """Apply resolved changes in order to ``solver`` (each on top of the previous ones)."""
-    const = solver.canon.row_constant
+    const, sense = solver.canon.row_constant, solver.canon.row_sense
     for ch in changes:
         kind, v = ch.kind, ch.value
         if kind.startswith("rhs_"):
+            # _current_rhs_bound and _set_rhs inlined: this loop runs once per changed row
+            # per scenario in the workers.
+            row_lower, row_upper = solver.row_lower, solver.row_upper
             for row in ch.rows.tolist():
-                bound = _current_rhs_bound(solver, row)
+                s, c = sense.item(row), const.item(row)
+                lower, upper = row_lower.item(row), row_upper.item(row)
+                bound = lower if s == ">=" else upper
                 if kind == "rhs_set":
-                    bound = v - const[row]
+                    bound = v - c
                 elif kind == "rhs_add":
                     bound = bound + v
                 elif kind == "rhs_add_percent":
-                    bound = bound + v * abs(bound + const[row])
+                    bound = bound + v * abs(bound + c)
                 else:
-                    bound = (bound + const[row]) * v - const[row]
-                _set_rhs(solver, row, bound)
+                    bound = (bound + c) * v - c
+                solver.set_row_bounds(row, bound if s != "<=" else lower, bound if s != ">=" else upper)
         elif kind.startswith("bound_"):
             for col in ch.cols.tolist():
                 lower, upper = solver.col_lower[col], solver.col_upper[col]

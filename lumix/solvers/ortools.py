@@ -170,7 +170,8 @@ class ORToolsSolver:
 
     # -- changes ----------------------------------------------------------------------------
     def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
-        self._saved_rows.setdefault(row, (self.row_lower[row], self.row_upper[row]))
+        if row not in self._saved_rows:
+            self._saved_rows[row] = (self.row_lower.item(row), self.row_upper.item(row))
         self.row_lower[row], self.row_upper[row] = lower, upper
         self._rows[row].SetBounds(lower, upper)
 

@@ -1,0 +1,531 @@
+"""Throughput of ``run_scenarios`` against a hand-written OR-Tools floor.
+
+    python -m runner bench [--sizes 500x50] [--scenarios 2000] [--callables 200]
+                           [--n-jobs 1 2 4 ...] [--seed 0] [--repeats 3]
+
+The model is the dense production-planning LP of ``benchmarks/compile_solve.py`` (same data
+for the same seed): ``production[p] >= 0`` with profit as cost, one row
+``capacity[r]: sum_p usage[p, r] * production[p] <= capacity[r]`` per resource, maximize.
+
+Scenarios:
+
+- declarative: ``LXScenario(...).modify_constraint_rhs(f"capacity[{r}]", multiply=f)`` for every
+  resource ``r``, ``f ~ U(0.8, 1.2)`` from ``numpy.random.default_rng(seed + 1)``;
+- callable: ``{name: ScaleProfit(...)}`` scaling the profit of a tenth of the products (a
+  different subset and factors per scenario) through the model's variable data, so the
+  worker recompiles its copy of the model and re-solves.
+
+Measured, in scenarios per second (the median of ``--repeats`` timed runs, each after an
+untimed warm-up of the same path, so a worker pool of its kind is up):
+
+- floor: a hand-written ``pywraplp`` GLOP loop that builds the LP once and re-solves each
+  scenario with ``SetUb`` on the capacity rows (default GLOP parameters), reading only the
+  objective. Also shown: the same loop with the runner's GLOP settings (dual simplex, no
+  presolve), which is what the runner's own solve costs.
+- ours: the whole ``run_scenarios(model, scenarios, n_jobs=k)`` call (compile, detach, ship,
+  pool start-up, collection); ``n_jobs=1`` runs in this process (as joblib does), more jobs on
+  the default loky backend.
+- floor fan-out: ``joblib.Parallel(n_jobs=k)`` (loky) over ``k`` chunks of the scenarios; each
+  chunk builds the LP once and runs the floor loop.
+- callables through ``run_scenarios`` (and their floor: the hand-written loop setting the
+  objective coefficients).
+- the parent's dispatch cost: the parent process's CPU time (all its threads) during a loky
+  run, per scenario, as the marginal cost between a full and a tenth-size run.
+
+Every path's objectives are checked against the floor's for the same scenarios (1e-6
+relative); a disagreement stops the benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Product",
+    "Resource",
+    "ScaleProfit",
+    "make_data",
+    "build_model",
+    "capacity_factors",
+    "declarative_scenarios",
+    "profit_changes",
+    "callable_scenarios",
+    "floor_loop",
+    "floor_fanout",
+    "measure",
+    "report_lines",
+    "main",
+]
+
+REL_TOL = 1e-6
+WARM_GLOP = "use_preprocessing:false use_dual_simplex:true"
+FACTOR_RANGE = (0.8, 1.2)
+PROFIT_SHARE = 0.1
+
+
+# -- the model ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Product:
+    id: int
+    name: str
+    profit: float
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: int
+    name: str
+    capacity: float
+
+
+Data = tuple[list[Product], list[Resource], np.ndarray]
+
+
+def make_data(n_products: int, n_resources: int, seed: int) -> Data:
+    """Products, resources and a dense ``usage[product, resource]`` array (the same numbers as
+    ``benchmarks/compile_solve.make_data`` for the same arguments)."""
+    rng = np.random.default_rng(seed)
+    profit = rng.uniform(5.0, 50.0, n_products)
+    usage = rng.uniform(0.1, 5.0, (n_products, n_resources))
+    capacity = usage.sum(axis=0) * rng.uniform(0.05, 0.2, n_resources)
+    products = [Product(i, f"P{i}", float(profit[i])) for i in range(n_products)]
+    resources = [Resource(r, f"R{r}", float(capacity[r])) for r in range(n_resources)]
+    return products, resources, usage
+
+
+def build_model(data: Data) -> Any:
+    """The LP with the fluent API (coefficients from the two-argument lambda)."""
+    from lumix import LXConstraint, LXLinearExpression, LXModel, LXVariable
+
+    products, resources, usage = data
+    production = (
+        LXVariable[Product, float]("production")
+        .continuous()
+        .bounds(lower=0)
+        .indexed_by(lambda p: p.id)
+        .cost(lambda p: p.profit)
+        .from_data(products)
+    )
+    capacity = (
+        LXConstraint[Resource]("capacity")
+        .expression(LXLinearExpression().add_term(production, lambda p, r: usage[p.id, r.id]))
+        .le()
+        .rhs(lambda r: r.capacity)
+        .from_data(resources)
+        .indexed_by(lambda r: r.id)
+    )
+    return LXModel("production_planning").add_variable(production).add_constraint(capacity).maximize()
+
+
+# -- scenarios ----------------------------------------------------------------------------------
+
+
+def capacity_factors(n: int, n_resources: int, seed: int) -> np.ndarray:
+    """``n x n_resources`` capacity multipliers ``~ U(0.8, 1.2)``."""
+    return np.random.default_rng(seed + 1).uniform(*FACTOR_RANGE, (n, n_resources))
+
+
+def declarative_scenarios(factors: np.ndarray, prefix: str = "cap") -> list[Any]:
+    """One ``LXScenario`` per row of ``factors``, multiplying every ``capacity[r]``."""
+    from lumix.analysis import LXScenario
+
+    width = len(str(len(factors)))
+    scenarios = []
+    for i, row in enumerate(factors.tolist()):
+        scenario = LXScenario(f"{prefix}{i:0{width}d}")
+        for r, f in enumerate(row):
+            scenario.modify_constraint_rhs(f"capacity[{r}]", multiply=f)
+        scenarios.append(scenario)
+    return scenarios
+
+
+@dataclass(frozen=True)
+class ScaleProfit:
+    """A callable scenario: multiply the profit of some products (``{product id: factor}``)
+    in the model's data of ``production``; the runner recompiles the changed copy."""
+
+    factors: dict[int, float] = field(default_factory=dict)
+
+    def __call__(self, model: Any) -> None:
+        production = model.get_variable("production")
+        production.from_data(
+            [
+                replace(p, profit=p.profit * self.factors[p.id]) if p.id in self.factors else p
+                for p in production.get_instances()
+            ]
+        )
+
+
+def profit_changes(m: int, n_products: int, seed: int) -> list[dict[int, float]]:
+    """``m`` changes: each scales a tenth of the products (at least one) by ``U(0.8, 1.2)``."""
+    rng = np.random.default_rng(seed + 2)
+    share = max(1, round(n_products * PROFIT_SHARE))
+    changes = []
+    for _ in range(m):
+        ids = np.sort(rng.choice(n_products, size=share, replace=False)).tolist()
+        changes.append(dict(zip(ids, rng.uniform(*FACTOR_RANGE, share).tolist(), strict=True)))
+    return changes
+
+
+def callable_scenarios(changes: list[dict[int, float]]) -> dict[str, ScaleProfit]:
+    width = len(str(len(changes)))
+    return {f"profit{j:0{width}d}": ScaleProfit(change) for j, change in enumerate(changes)}
+
+
+# -- the hand-written floor ---------------------------------------------------------------------
+
+
+def _floor_build(data: Data, parameters: str | None = None) -> tuple[Any, list[Any], list[Any]]:
+    """The LP in ``pywraplp`` GLOP, built by hand: (solver, columns, capacity rows)."""
+    from ortools.linear_solver import pywraplp
+
+    products, resources, usage = data
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    if parameters:
+        solver.SetSolverSpecificParametersAsString(parameters)
+    inf = solver.infinity()
+    cols = [solver.NumVar(0.0, inf, f"production[{p.id}]") for p in products]
+    objective = solver.Objective()
+    for p, x in zip(products, cols, strict=True):
+        objective.SetCoefficient(x, p.profit)
+    objective.SetMaximization()
+    rows = []
+    for r in resources:
+        row = solver.Constraint(-inf, r.capacity, f"capacity[{r.id}]")
+        for p, x in zip(products, cols, strict=True):
+            row.SetCoefficient(x, float(usage[p.id, r.id]))
+        rows.append(row)
+    return solver, cols, rows
+
+
+def _objective(solver: Any) -> float:
+    from ortools.linear_solver import pywraplp
+
+    code = solver.Solve()
+    return solver.Objective().Value() if code == pywraplp.Solver.OPTIMAL else float("nan")
+
+
+def floor_loop(data: Data, factors: np.ndarray, parameters: str | None = None) -> list[float]:
+    """Build once, then per scenario ``SetUb`` on every capacity row and re-solve."""
+    solver, _cols, rows = _floor_build(data, parameters)
+    capacity = np.array([r.capacity for r in data[1]])
+    out = []
+    for row_factors in factors:
+        for row, ub in zip(rows, (capacity * row_factors).tolist(), strict=True):
+            row.SetUb(ub)
+        out.append(_objective(solver))
+    return out
+
+
+def floor_profit_loop(data: Data, changes: list[dict[int, float]]) -> list[float]:
+    """The floor of the callable scenarios: set the changed objective coefficients, re-solve,
+    put them back."""
+    solver, cols, _rows = _floor_build(data)
+    objective = solver.Objective()
+    profit = [p.profit for p in data[0]]
+    out = []
+    for change in changes:
+        for j, f in change.items():
+            objective.SetCoefficient(cols[j], profit[j] * f)
+        out.append(_objective(solver))
+        for j in change:
+            objective.SetCoefficient(cols[j], profit[j])
+    return out
+
+
+def floor_fanout(data: Data, factors: np.ndarray, n_jobs: int) -> list[float]:
+    """The floor loop fanned out with ``joblib.Parallel`` (loky): ``n_jobs`` chunks, each
+    building the LP once."""
+    from joblib import Parallel, delayed
+
+    chunks = np.array_split(factors, n_jobs)
+    parts = Parallel(n_jobs=n_jobs)(delayed(floor_loop)(data, chunk) for chunk in chunks if len(chunk))
+    return [value for part in parts for value in part]
+
+
+# -- measuring ----------------------------------------------------------------------------------
+
+
+def _timed(func: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    start = time.perf_counter()
+    result = func()
+    return time.perf_counter() - start, result
+
+
+def _check(label: str, got: Sequence[float | None], want: Sequence[float]) -> None:
+    """Objectives equal to ``REL_TOL`` relative, scenario by scenario, or stop."""
+    if len(got) != len(want):
+        raise SystemExit(f"{label}: {len(got)} objectives for {len(want)} scenarios")
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
+        if g is None or not abs(g - w) <= REL_TOL * max(abs(w), 1.0):
+            raise SystemExit(f"{label}: scenario #{i} objective {g!r} differs from the floor's {w!r}")
+
+
+def _objectives(results: Any, names: Sequence[str]) -> list[float | None]:
+    return [results[name].objective_value for name in names]
+
+
+def _run(model: Any, scenarios: Any, n_jobs: int) -> Any:
+    from runner import run_scenarios
+
+    return run_scenarios(model, scenarios, n_jobs=n_jobs, progress=False, include_baseline=False)
+
+
+def _parent_cpu(model: Any, scenarios: list[Any], n_jobs: int) -> float:
+    """CPU seconds of this process (every thread: dispatch, loky's feeder and result threads,
+    collection) during one ``run_scenarios`` call."""
+    gc.collect()
+    start = time.process_time()
+    _run(model, scenarios, n_jobs)
+    return time.process_time() - start
+
+
+@dataclass
+class SizeResult:
+    size: tuple[int, int]
+    scenarios: int
+    callables: int
+    floor: list[float] = field(default_factory=list)
+    floor_warm: list[float] = field(default_factory=list)
+    ours: dict[int, list[float]] = field(default_factory=dict)
+    fanout: dict[int, list[float]] = field(default_factory=dict)
+    callable_ours: dict[int, list[float]] = field(default_factory=dict)
+    callable_floor: list[float] = field(default_factory=list)
+    callable_methods: Counter[str] = field(default_factory=Counter)
+    dispatch: dict[str, float] = field(default_factory=dict)
+
+    @staticmethod
+    def rate(n: int, seconds: list[float]) -> float:
+        return n / statistics.median(seconds) if seconds else float("nan")
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def measure_size(
+    size: tuple[int, int],
+    n_scenarios: int,
+    n_callables: int,
+    n_jobs_list: Sequence[int],
+    seed: int,
+    repeats: int,
+    callable_jobs: Sequence[int] | None = None,
+) -> SizeResult:
+    data = make_data(*size, seed)
+    model = build_model(data)
+    factors = capacity_factors(n_scenarios, size[1], seed)
+    scenarios = declarative_scenarios(factors)
+    names = [s.name for s in scenarios]
+    out = SizeResult(size, n_scenarios, n_callables)
+    warm = factors[: max(4, 2 * max(n_jobs_list))]
+    warm_scenarios = declarative_scenarios(warm, prefix="warm")
+
+    _log(f"{size[0]}x{size[1]}: floor loops")
+    floor_loop(data, warm)
+    floor_loop(data, warm, WARM_GLOP)
+    for _ in range(repeats):  # interleaved, so that load changes hit both alike
+        seconds, floor = _timed(lambda: floor_loop(data, factors))
+        out.floor.append(seconds)
+        seconds, warm_floor = _timed(lambda: floor_loop(data, factors, WARM_GLOP))
+        out.floor_warm.append(seconds)
+        _check("floor with the runner's GLOP settings", warm_floor, floor)
+
+    for k in n_jobs_list:
+        _log(f"{size[0]}x{size[1]}: run_scenarios and the floor fan-out, n_jobs={k}")
+        out.ours[k], out.fanout[k] = [], []
+        for _ in range(repeats):
+            # Each timed run follows an untimed one of the same path, so that a pool of its kind
+            # is up: loky re-creates its executor when the two paths alternate (their executor
+            # settings differ).
+            _run(model, warm_scenarios, k)
+            seconds, results = _timed(lambda k=k: _run(model, scenarios, k))
+            out.ours[k].append(seconds)
+            _check(f"run_scenarios n_jobs={k}", _objectives(results, names), floor)
+            del results
+            floor_fanout(data, warm, k)
+            seconds, fanned = _timed(lambda k=k: floor_fanout(data, factors, k))
+            out.fanout[k].append(seconds)
+            _check(f"floor fan-out n_jobs={k}", fanned, floor)
+
+    if n_callables:
+        changes = profit_changes(n_callables, size[0], seed)
+        callables = callable_scenarios(changes)
+        _log(f"{size[0]}x{size[1]}: {n_callables} callable scenarios")
+        floor_profit_loop(data, changes[:2])
+        for _ in range(repeats):
+            seconds, profit_floor = _timed(lambda: floor_profit_loop(data, changes))
+            out.callable_floor.append(seconds)
+        jobs = callable_jobs if callable_jobs is not None else sorted({1, max(n_jobs_list)})
+        few = dict(list(callables.items())[: max(2, 2 * max(jobs))])
+        for k in jobs:
+            out.callable_ours[k] = []
+            for _ in range(repeats):
+                _run(model, few, k)
+                seconds, results = _timed(lambda k=k: _run(model, callables, k))
+                out.callable_ours[k].append(seconds)
+                _check(f"callables n_jobs={k}", _objectives(results, list(callables)), profit_floor)
+                out.callable_methods = Counter(r.method for r in results.values())
+
+    workers = max(n_jobs_list)
+    if workers > 1 and n_scenarios >= 20:
+        _log(f"{size[0]}x{size[1]}: the parent's dispatch cost (n_jobs={workers})")
+        tenth = scenarios[: n_scenarios // 10]
+        _run(model, warm_scenarios, workers)
+        full, small = [], []
+        for _ in range(repeats):
+            full.append(_parent_cpu(model, scenarios, workers))
+            small.append(_parent_cpu(model, tenth, workers))
+        full_s, small_s = statistics.median(full), statistics.median(small)
+        out.dispatch = {
+            "n_jobs": workers,
+            "total_per_scenario": full_s / n_scenarios,
+            "marginal_per_scenario": (full_s - small_s) / (n_scenarios - len(tenth)),
+            "fixed": small_s - len(tenth) * (full_s - small_s) / (n_scenarios - len(tenth)),
+        }
+    return out
+
+
+def measure(
+    sizes: Sequence[tuple[int, int]],
+    n_scenarios: int,
+    n_callables: int,
+    n_jobs_list: Sequence[int],
+    seed: int,
+    repeats: int,
+) -> list[SizeResult]:
+    return [measure_size(size, n_scenarios, n_callables, n_jobs_list, seed, repeats) for size in sizes]
+
+
+# -- reporting ----------------------------------------------------------------------------------
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.0f}%"
+
+
+def report_lines(result: SizeResult) -> list[str]:
+    """Markdown lines: the throughput table and the callable / floor / dispatch figures."""
+    n = result.scenarios
+    label = f"{result.size[0]}x{result.size[1]}"
+    floor = result.rate(n, result.floor)
+    floor_warm = result.rate(n, result.floor_warm)
+    jobs = sorted(result.ours)
+    ours1 = result.rate(n, result.ours[1]) if 1 in result.ours else float("nan")
+    lines = [
+        "| n_jobs | ours scen/s | ours efficiency | floor fan-out scen/s | fan-out efficiency "
+        "| ours / floor |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for k in jobs:
+        ours = result.rate(n, result.ours[k])
+        fan = result.rate(n, result.fanout[k])
+        base = floor if k == 1 else fan
+        lines.append(
+            f"| {k} | {ours:,.0f} | {_pct(ours / (k * ours1))} | {fan:,.0f} | "
+            f"{_pct(fan / (k * floor))} | {ours / base:.2f}x |"
+        )
+    lines += [
+        "",
+        f"{label}, {n:,} declarative scenarios (every `capacity[r]` multiplied by U(0.8, 1.2)), "
+        f"medians of {len(result.floor)} runs. Floor (hand-written `SetUb` loop, default GLOP): "
+        f"{floor:,.0f} scen/s; the same loop with the runner's GLOP settings (dual simplex, no "
+        f"presolve): {floor_warm:,.0f} scen/s. Ours n_jobs=1 / floor = {ours1 / floor:.2f}x; "
+        f"/ floor with the runner's GLOP settings = {ours1 / floor_warm:.2f}x. Efficiency: "
+        "ours_k / (k * ours_1); fan-out_k / (k * floor). `ours / floor`: against the serial "
+        "floor at n_jobs=1, the floor fan-out above.",
+    ]
+    if result.callables:
+        cf = result.rate(result.callables, result.callable_floor)
+        parts = [
+            f"n_jobs={k}: {result.rate(result.callables, s):,.1f} scen/s"
+            for k, s in sorted(result.callable_ours.items())
+        ]
+        methods = ", ".join(f"{m} {c}" for m, c in sorted(result.callable_methods.items()))
+        lines += [
+            "",
+            f"{result.callables} callable scenarios (profit of {PROFIT_SHARE:.0%} of the products "
+            f"scaled in the model's data; copy, recompile, re-solve): {'; '.join(parts)} "
+            f"({methods}). Their floor (hand-written objective-coefficient loop): {cf:,.0f} scen/s.",
+        ]
+    if result.dispatch:
+        d = result.dispatch
+        lines += [
+            "",
+            f"Parent dispatch cost (parent CPU, all threads, loky n_jobs={d['n_jobs']}): "
+            f"{d['marginal_per_scenario'] * 1e3:.3f} ms per scenario (marginal), "
+            f"{d['total_per_scenario'] * 1e3:.3f} ms per scenario including the fixed "
+            f"{d['fixed'] * 1e3:.0f} ms per call (compile, detach, serialize, pool).",
+        ]
+    return lines
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        p, r = text.lower().split("x")
+        size = int(p), int(r)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size {text!r} is not PxR, e.g. 500x50") from None
+    if min(size) < 1:
+        raise argparse.ArgumentTypeError(f"size {text!r} must be positive")
+    return size
+
+
+def parser() -> argparse.ArgumentParser:
+    cpus = os.cpu_count() or 1
+    p = argparse.ArgumentParser(
+        prog="python -m runner bench",
+        description="Scenarios/s of run_scenarios against a hand-written OR-Tools floor loop.",
+    )
+    p.add_argument("--sizes", nargs="+", type=_size, default=[(500, 50)], help="PxR (default 500x50)")
+    p.add_argument("--scenarios", type=int, default=2000, help="declarative scenarios (default 2000)")
+    p.add_argument("--callables", type=int, default=200, help="callable scenarios (default 200)")
+    p.add_argument(
+        "--n-jobs",
+        nargs="+",
+        type=int,
+        default=list(range(1, cpus + 1)),
+        help=f"n_jobs values (default 1 .. {cpus})",
+    )
+    p.add_argument("--seed", type=int, default=0, help="data and scenario seed (default 0)")
+    p.add_argument("--repeats", type=int, default=3, help="timed runs per figure (default 3)")
+    return p
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = parser()
+    args = p.parse_args(argv)
+    if args.scenarios < 1 or args.callables < 0 or args.repeats < 1:
+        p.error("--scenarios and --repeats must be >= 1, --callables >= 0")
+    if any(k < 1 for k in args.n_jobs):
+        p.error("--n-jobs values must be >= 1")
+    args.n_jobs = sorted(set(args.n_jobs) | {1})
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    results = measure(args.sizes, args.scenarios, args.callables, args.n_jobs, args.seed, args.repeats)
+    for result in results:
+        print(f"## {result.size[0]}x{result.size[1]} ({os.cpu_count()} cores)\n")
+        print("\n".join(report_lines(result)))
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
