@@ -309,15 +309,15 @@ def run_scenarios(
     resolver = Resolver(canon)
     for spec in specs:
         if spec.declarative is not None:
-            resolver.resolve_scenario(spec.declarative)
+            resolver.check_scenario(spec.declarative)
     options = _solver_options(optimizer, timeout)
     callables = any(s.functions for s in specs)
     detached = copy.deepcopy(model) if callables else None
     payload = dumps(Payload(canon, detached, options, keep))
     run_key = hashlib.sha256(repr((canon.content_hash, sorted(options.items()), keep)).encode()).hexdigest()
 
-    keys = [s.key for s in specs]
     journal = Journal(store) if store is not None else None
+    keys = [s.key for s in specs] if journal is not None else []  # only the journal needs them
     records: dict[int, ResultRecord] = {}
     if journal is not None:
         stored = journal.load(run_key, keys)
@@ -340,7 +340,7 @@ def run_scenarios(
 
     def collect(batch: list[ResultRecord]) -> None:
         nonlocal failed
-        rows = []
+        rows, added = [], 0
         for rec in batch:
             if rec.index in records:
                 continue
@@ -350,10 +350,12 @@ def run_scenarios(
             rec.attempts = max(rec.attempts, 1 + dispatcher.crashes.get(rec.index, 0))
             records[rec.index] = rec
             failed += rec.status in RUNNER_FAILURES
-            rows.append((keys[rec.index], rec, specs[rec.index].parameters))
+            added += 1
+            if journal is not None:
+                rows.append((keys[rec.index], rec, specs[rec.index].parameters))
         if journal is not None:
             journal.write(run_key, rows)
-        bar.update(len(rows), failed)
+        bar.update(added, failed)
 
     path = None
     if name == "loky":

@@ -196,9 +196,12 @@ class Dispatcher:
         """One executor run: (tasks not finished, scenarios that were running when a worker
         died, the crash message). A worker killed for a timeout is not a crash: its
         scenario is recorded as ``"timeout"`` and the others are simply returned."""
-        from joblib.externals.loky import get_reusable_executor
+        from joblib.executor import get_memmapping_executor
 
-        executor = get_reusable_executor(max_workers=workers)
+        # joblib's own factory of loky's one reusable executor: a plain loky executor left
+        # behind would be picked up by the next joblib.Parallel(loky) call of the process,
+        # which then fails (it lacks joblib's temporary-folder manager).
+        executor = get_memmapping_executor(workers)
         size = self._size(len(tasks), workers)
         futures = [
             executor.submit(run_batch, self.ref, batch, inflight_dir) for batch in _batches(tasks, size)
