@@ -6,10 +6,13 @@ Backends:
   Results come back in completion order. A worker that dies loses only the batches in
   flight; they are run again, and the scenario it was running is retried alone on a fresh
   worker, then reported ``"crashed"``. A scenario over ``timeout`` has its worker killed.
+  loky then replaces every worker of the executor: the batches the others were running are
+  run again (a batch's results travel back when the whole batch is done).
 - ``"threading"`` / ``"sequential"``: joblib ``Parallel(return_as="generator_unordered")``
-  in this process (no crash isolation; ``timeout`` bounds the solver only).
+  in this process (no crash isolation; ``timeout`` bounds the solver only, with a warning).
 - ``"dask"``: a ``dask.distributed`` client (the default client, or the ``Client`` given);
-  the model is scattered once to every worker, batches are futures.
+  the model's bytes are one task that every worker fetches once (recomputed if all holders
+  die), batches are futures. ``timeout`` bounds the solver only, with a warning.
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ import signal
 import tempfile
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
+from queue import Empty
 from typing import Any
 
 from .worker import ModelRef, ResultRecord, ScenarioTask, clear_cache, run_batch
@@ -57,8 +62,14 @@ def _dask_client(backend: Any) -> Any:
         ) from None
 
 
-def resolve_backend(backend: Any, n_jobs: int | None) -> tuple[str, int, Any]:
-    """``(name, workers, dask_client)`` for the ``backend`` / ``n_jobs`` given by the user."""
+def resolve_backend(
+    backend: Any, n_jobs: int | None, *, processes: bool = False
+) -> tuple[str, int, Any]:
+    """``(name, workers, dask_client)`` for the ``backend`` / ``n_jobs`` given by the user.
+
+    As in joblib, one job on the default backend runs in this process, unless ``processes``
+    asks for a worker process (to be able to stop it at a timeout).
+    """
     from joblib import effective_n_jobs
     from joblib.parallel import get_active_backend
 
@@ -72,6 +83,9 @@ def resolve_backend(backend: Any, n_jobs: int | None) -> tuple[str, int, Any]:
         }.get(kind, "loky")
         if n_jobs is None:
             n_jobs = active_n
+        one_job = effective_n_jobs(-1 if n_jobs is None else n_jobs) == 1
+        if backend == "loky" and one_job and not processes:
+            backend = "sequential"
     if not isinstance(backend, str):
         return "dask", 0, _dask_client(backend)
     if backend not in BACKENDS:
@@ -123,6 +137,14 @@ class Dispatcher:
         self.batch_size = batch_size
         self.on_records = on_records
         self.crashes: Counter[int] = Counter()
+        if timeout is not None and backend != "loky":
+            warnings.warn(
+                f"timeout={timeout} on backend {backend!r} bounds the solver only: a scenario's "
+                "own Python code (a callable, a lambda it installs) is not stopped; use "
+                "backend='loky' to have a scenario's worker killed at the timeout",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         self._names: dict[int, str] = {}
 
     def run(self, tasks: list[ScenarioTask]) -> None:
@@ -153,7 +175,10 @@ class Dispatcher:
 
     # -- worker processes -------------------------------------------------------------------
     def _record_crash(self, index: int, error: str) -> ResultRecord:
-        return ResultRecord(index, self._names[index], "crashed", error=error, attempts=self.crashes[index])
+        """``crashes[index]`` counts the crashes that were retried, so this was attempt
+        ``crashes[index] + 1`` (the collector reports ``1 + crashes`` for every scenario)."""
+        attempts = self.crashes[index] + 1
+        return ResultRecord(index, self._names[index], "crashed", error=error, attempts=attempts)
 
     def _run_processes(self, tasks: list[ScenarioTask]) -> None:
         inflight_dir = tempfile.mkdtemp(prefix="lumix-inflight-")
@@ -166,13 +191,17 @@ class Dispatcher:
                 lost, running, error = self._round(batch, 1 if solo else self.workers, inflight_dir)
                 by_index = {t.index: t for t in lost}
                 suspects = [i for i in running if i in by_index]
-                queue = [] if solo else [t for t in lost if t.index not in suspects]
-                if error is None:
-                    alone.extend(lost if solo else [])
+                if error is None:  # only timeouts: their killed workers took the others along
+                    if solo:
+                        alone[:0] = lost
+                    else:
+                        queue = lost
                     continue
+                queue = [] if solo else [t for t in lost if t.index not in suspects]
                 if not suspects:  # died outside a scenario, e.g. while loading the model
                     blind_crashes += 1
                     if blind_crashes > self.retries:
+                        error += " (before any scenario started: while loading the model or starting)"
                         self.on_records([self._record_crash(t.index, error) for t in lost + alone])
                         queue, alone = [], []
                     elif solo:
@@ -180,10 +209,10 @@ class Dispatcher:
                     continue
                 if solo or len(suspects) == 1:
                     index = suspects[0]
-                    self.crashes[index] += 1
-                    if self.crashes[index] > self.retries:
+                    if self.crashes[index] >= self.retries:
                         self.on_records([self._record_crash(index, error)])
                     else:
+                        self.crashes[index] += 1
                         alone.append(by_index[index])
                 else:  # several were running: retry each alone to find the one that kills
                     alone.extend(by_index[i] for i in suspects)
@@ -232,6 +261,7 @@ class Dispatcher:
                     self.on_records(records)
                     done.update(r.index for r in records)
         except BaseException:
+            _drain_work_ids(executor)
             executor.shutdown(wait=False, kill_workers=True)
             raise
         finally:
@@ -271,36 +301,70 @@ class Dispatcher:
 
     # -- dask -------------------------------------------------------------------------------
     def _run_dask(self, tasks: list[ScenarioTask]) -> None:
+        """Batches as futures in completion order. The model bytes are a task of their own (not
+        scattered data), so the scheduler recomputes them when every worker holding them died.
+        A batch whose worker died (``KilledWorker``) is split into one future per scenario; a
+        single scenario is retried ``retries`` times, then reported ``"crashed"``."""
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
 
         client = self.client
-        data = client.scatter(self.ref.data, broadcast=True, hash=False)
-        ref = replace(self.ref, data=None)
+        data = client.submit(_shipped, self.ref.data, pure=False)
+        ref = replace(self.ref, key=f"{self.ref.key}:{data.key}", data=None)  # one model per call
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         futures = {}
         for batch in _batches(tasks, self._size(len(tasks), workers)):
             futures[client.submit(_dask_batch, ref, data, batch, pure=False)] = batch
         pending = as_completed(list(futures))
-        for fut in pending:
-            batch = futures.pop(fut)
-            try:
-                records = fut.result()
-            except KilledWorker as exc:
-                if len(batch) > 1:  # find the culprit: one scenario per future
-                    for task in batch:
-                        single = client.submit(_dask_batch, ref, data, [task], pure=False)
-                        futures[single] = [task]
-                        pending.add(single)
-                    continue
-                self.crashes[batch[0].index] += 1
-                records = [self._record_crash(batch[0].index, f"dask worker died: {exc}")]
-            except Exception as exc:
-                records = [
-                    ResultRecord(t.index, t.name, "error", error=f"{type(exc).__name__}: {exc}")
-                    for t in batch
-                ]
-            self.on_records(records)
+
+        def resubmit(task: ScenarioTask) -> None:
+            single = client.submit(_dask_batch, ref, data, [task], pure=False)
+            futures[single] = [task]
+            pending.add(single)
+
+        try:
+            for fut in pending:
+                batch = futures.pop(fut)
+                try:
+                    records = fut.result()
+                except KilledWorker as exc:
+                    if len(batch) > 1:  # find the culprit: one scenario per future
+                        for task in batch:
+                            resubmit(task)
+                        continue
+                    index = batch[0].index
+                    if self.crashes[index] < self.retries:
+                        self.crashes[index] += 1
+                        resubmit(batch[0])
+                        continue
+                    records = [self._record_crash(index, f"dask worker died: {exc}")]
+                except Exception as exc:
+                    records = [
+                        ResultRecord(t.index, t.name, "error", error=f"{type(exc).__name__}: {exc}")
+                        for t in batch
+                    ]
+                self.on_records(records)
+        except BaseException:
+            client.cancel([*futures, data])
+            raise
+        finally:
+            data.release()
+
+
+def _drain_work_ids(executor: Any) -> None:
+    """Empty loky's queue of submitted work ids before a ``kill_workers`` shutdown: its manager
+    thread otherwise looks them up after the shutdown dropped them (a ``KeyError`` traceback
+    on stderr when Ctrl-C reaches the workers too)."""
+    ids = getattr(executor, "_work_ids", None)
+    while ids is not None:
+        try:
+            ids.get_nowait()
+        except Empty:
+            return
+
+
+def _shipped(data: bytes) -> bytes:
+    return data
 
 
 def _dask_batch(ref: ModelRef, data: bytes, batch: list[ScenarioTask]) -> list[ResultRecord]:

@@ -88,6 +88,7 @@ class _Loaded:
         self.canon = payload.canon
         self.solver = ORToolsSolver(payload.canon, **payload.solver_options)
         self.resolver = Resolver(payload.canon)
+        self.values = payload.keep != "summary"
 
     def changes(self, specs: tuple[tuple[Any, ...], ...]) -> list[ResolvedChange]:
         return [self.resolver.resolve(spec) for spec in specs]
@@ -109,10 +110,15 @@ def clear_cache() -> None:
 
 
 def _load(ref: ModelRef) -> _Loaded:
+    """The cached model of ``ref``. The cache key includes the payload file: ``ref.key`` (the
+    run key: canonical model, options, ``keep``) does not cover the detached ``LXModel``, whose
+    data may differ between calls with equal canonical models (or be absent in a
+    declarative-only run)."""
     cache = _cache()
-    loaded = cache.get(ref.key)
+    key = f"{ref.key}:{ref.path}"
+    loaded = cache.get(key)
     if loaded is not None:
-        cache.move_to_end(ref.key)
+        cache.move_to_end(key)
         return loaded
     if ref.django:
         orm.setup_django(ref.django)
@@ -121,7 +127,7 @@ def _load(ref: ModelRef) -> _Loaded:
         with open(ref.path, "rb") as fh:
             data = fh.read()
     loaded = _Loaded(loads(data))
-    cache[ref.key] = loaded
+    cache[key] = loaded
     while len(cache) > MODELS_PER_WORKER:
         cache.popitem(last=False)
     return loaded
@@ -161,7 +167,7 @@ def _solve_declarative(loaded: _Loaded, task: ScenarioTask) -> tuple[RawSolution
     solver = loaded.solver
     try:
         apply_changes(solver, loaded.changes(task.changes))
-        return solver.solve(), "incremental", loaded.canon
+        return solver.solve(loaded.values), "incremental", loaded.canon
     finally:
         solver.revert()
 
@@ -209,13 +215,13 @@ def _solve_callable(
     try:
         if _diff_into(solver, loaded.canon, canon):
             apply_changes(solver, loaded.changes(task.changes))
-            return solver.solve(), "incremental", loaded.canon
+            return solver.solve(loaded.values), "incremental", loaded.canon
     finally:
         solver.revert()
     fresh = ORToolsSolver(canon, **loaded.payload.solver_options)
     resolver = Resolver(canon)
     apply_changes(fresh, [resolver.resolve(spec) for spec in task.changes])
-    return fresh.solve(), "rebuilt", canon
+    return fresh.solve(loaded.values), "rebuilt", canon
 
 
 def _keep(raw: RawSolution, canon: LXCanonicalModel, keep: str) -> Any:

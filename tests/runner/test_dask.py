@@ -1,0 +1,175 @@
+"""``backend="dask"`` against a ``distributed.LocalCluster`` with two process workers.
+
+The cluster's scheduler runs with ``distributed.scheduler.allowed-failures = 0`` so that a task
+whose worker dies fails at once with ``KilledWorker`` (the default, 3, lets a scenario that kills
+its worker kill four of them per attempt, which only makes the tests slow); the runner then
+splits the batch and retries each scenario alone (``retries``), so scenarios that merely shared
+a dying worker still finish. The model's bytes are a task of their own, so the scheduler
+recomputes them when every worker holding them has died.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from lumix import LXModel
+from lumix.analysis import LXScenario
+from runner import run_scenarios
+
+from .conftest import (
+    close,
+    production_model,
+    standard_products,
+    standard_resources,
+    tiny_products,
+    tiny_resources,
+)
+
+dask = pytest.importorskip("dask")
+distributed = pytest.importorskip("distributed")
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def client(cluster):
+    with distributed.Client(cluster) as client:  # also the default client (get_client())
+        yield client
+
+
+def add_to(resource: str, amount: float):
+    """A callable scenario: ``resource``'s capacity plus ``amount`` (numbers only)."""
+
+    def scenario(model: LXModel) -> None:
+        con = model.get_constraint("capacity")
+        rhs = con.rhs_func
+        con.rhs(lambda r: rhs(r) + amount if r.name == resource else rhs(r))
+
+    return scenario
+
+
+def slow_add(seconds: float, amount: float):
+    def scenario(model: LXModel) -> None:
+        time.sleep(seconds)
+        add_to("assembly", amount)(model)
+
+    return scenario
+
+
+def kill_own_worker(model: LXModel) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def standard_scenarios() -> list:
+    scenarios: list = [
+        LXScenario(f"r{k % 6}*{0.6 + 0.05 * k:.2f}").modify_constraint_rhs(
+            f"capacity[r{k % 6}]", multiply=0.6 + 0.05 * k
+        )
+        for k in range(16)
+    ]
+    scenarios.append(LXScenario("p3<=5").modify_variable_bound("production[3]", upper=5))
+    scenarios.append(LXScenario("profit p7").modify_objective_coefficient("production[7]", set_value=40))
+    scenarios += [(f"r2+{a}", add_to("r2", a)) for a in (-100.0, 50.0, 250.0)]
+    return scenarios
+
+
+@pytest.mark.parametrize("how", ["dask", "client"])
+def test_same_objectives_as_sequential(client, how):
+    model = production_model(standard_products(), standard_resources())
+    scenarios = standard_scenarios()
+    reference = run_scenarios(model, scenarios, backend="sequential", progress=False)
+
+    results = run_scenarios(
+        model, scenarios, backend="dask" if how == "dask" else client, batch_size=3, progress=False
+    )
+
+    assert list(results) == list(reference)
+    assert not results.failed
+    workers = set()
+    for name, ref in reference.items():
+        got = results[name]
+        assert got.status == ref.status == "optimal", (name, got.status, got.error)
+        assert close(got.objective_value, ref.objective_value), (name, got.objective_value)
+        assert got.method == ref.method
+        workers.add(got.worker)
+    assert len(workers) == 2  # both dask workers took batches (their pids)
+
+
+def test_scenario_killing_its_worker_is_reported_crashed(client):
+    """``boom`` kills whichever dask worker runs it (the nanny restarts it): it is retried
+    alone, reported "crashed", and the other scenarios of its batch still finish."""
+    model = production_model(tiny_products(), tiny_resources(), name="tiny")
+    scenarios = [(f"a+{k}", add_to("assembly", k)) for k in range(4)]
+    scenarios.insert(2, ("boom", kill_own_worker))
+
+    start = time.perf_counter()
+    results = run_scenarios(model, scenarios, backend=client, retries=1, batch_size=5, progress=False)
+
+    assert time.perf_counter() - start < 90
+    boom = results["boom"]
+    assert boom.status == "crashed" and boom.attempts == 2
+    assert "dask worker died" in boom.error
+    assert set(results.failed) == {"boom"}
+    for k in range(4):  # assembly 12 + k: x1 = 2 + k -> 34 + 2k
+        assert close(results[f"a+{k}"].objective_value, 34.0 + 2 * k)
+    again = run_scenarios(model, [("a+1", add_to("assembly", 1))], backend=client, progress=False)
+    assert close(again["a+1"].objective_value, 36.0)
+
+
+def test_worker_killed_from_outside_does_not_hang(client, tmp_path):
+    """A dask worker is SIGKILLed mid-sweep (as an OOM killer or a lost machine would): the
+    sweep finishes with every scenario solved, each once in the journal."""
+    model = production_model(tiny_products(), tiny_resources(), name="tiny")
+    scenarios = [(f"s{k}", slow_add(0.15, k % 9)) for k in range(36)]
+    journal = tmp_path / "journal.db"
+    pids = sorted(client.run(os.getpid).values())
+    killed: list[int] = []
+
+    def kill_when_running() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if len(_journaled(journal)) >= 6:
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_when_running, daemon=True)
+    killer.start()
+    results = run_scenarios(model, scenarios, backend=client, batch_size=2, store=journal, progress=False)
+    killer.join()
+
+    assert killed, "the sweep ended before a worker could be killed"
+    assert not results.failed, {n: r.error for n, r in results.failed.items()}
+    for k in range(36):
+        assert close(results[f"s{k}"].objective_value, 34.0 + 2 * (k % 9))
+    assert _journaled(journal) == set(results)
+
+
+def _journaled(journal) -> set[str]:
+    try:
+        with sqlite3.connect(journal) as conn:
+            return {n for (n,) in conn.execute("SELECT name FROM lumix_scenario_results")}
+    except sqlite3.OperationalError:
+        return set()
