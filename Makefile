@@ -12,8 +12,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-run: $(STAMP)  ## the main job
-	$(PY) examples/production_planning.py
+run: $(STAMP)  ## the main job: a 5,000-scenario sensitivity sweep, then its report and plots
+	$(PY) -m runner run examples/sensitivity_sweep.toml --output results/sweep.parquet && $(PY) -m runner report results/sweep.parquet --plots results/plots
 
 test: $(STAMP)  ## the whole test suite
 	$(PY) -m pytest -q
@@ -25,4 +25,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/compile_solve.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache results

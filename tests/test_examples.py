@@ -80,3 +80,100 @@ def test_production_planning_rejects_a_bad_scale(tmp_path: Path) -> None:
     proc = run_example(tmp_path, scale="lots")
     assert proc.returncode != 0
     assert "LUMIX_EXAMPLE_SCALE" in proc.stderr
+
+
+# -- the sweep examples (small sizes through the environment) -----------------------------------
+
+SWEEP_N = 30
+
+
+def run_script(args: list[str], timeout: int = 180, **env: str) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ)
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_reference_flows_prints_every_check_ok(tmp_path: Path) -> None:
+    proc = run_script(["examples/reference_flows.py"], LUMIX_EXAMPLE_DB=str(tmp_path / "ref.db"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    checks = re.findall(r"^check (.+): (ok|FAILED)$", out, re.MULTILINE)
+    assert len(checks) >= 12 and all(status == "ok" for _, status in checks), checks
+    assert "Checks failed: 0" in out
+    baseline = float(re.search(r"^Baseline: status optimal, objective (\S+),", out, re.MULTILINE).group(1))
+    scenarios = dict(
+        (name, float(value.replace(",", "")))
+        for name, value in re.findall(r"^scenario (\w+): \$(\S+)$", out, re.MULTILINE)
+    )
+    assert set(scenarios) == {"optimistic", "baseline", "pessimistic"}
+    assert scenarios["baseline"] == pytest.approx(baseline, abs=0.01)
+    assert scenarios["optimistic"] > scenarios["baseline"] > scenarios["pessimistic"]
+    assert re.search(r"^what-if Increase capacity RHS by 100: objective \S+ \(delta \+", out, re.MULTILINE)
+    assert re.search(r"^bottlenecks \(objective gain per unit\): \S+", out, re.MULTILINE)
+    fresh = float(re.search(r"^fresh interpreter objective: (\S+)$", out, re.MULTILINE).group(1))
+    assert fresh == pytest.approx(baseline, rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def main_job(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The README's main job (``make run``) with LUMIX_SWEEP_N scenarios."""
+    out = tmp_path_factory.mktemp("main-job")
+    results = out / "sweep.parquet"
+    env = {"LUMIX_SWEEP_N": str(SWEEP_N)}
+    run = run_script(
+        ["-m", "runner", "run", "examples/sensitivity_sweep.toml", "--output", str(results), "--n-jobs", "2"],
+        **env,
+    )
+    report = run_script(["-m", "runner", "report", str(results), "--plots", str(out / "plots")], **env)
+    return {"out": out, "results": results, "run": run, "report": report}
+
+
+def test_sensitivity_sweep_main_job(main_job: dict) -> None:
+    import pandas as pd
+
+    run, report = main_job["run"], main_job["report"]
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "latin_hypercube" in run.stdout and f"{SWEEP_N} scenarios + baseline" in run.stdout
+    assert "scenario/s" in run.stderr  # the tqdm progress bar (with its rate and ETA)
+    df = pd.read_parquet(main_job["results"])
+    assert len(df) == SWEEP_N + 1
+    parameters = [
+        "machine_capacity", "labour_capacity", "assembly_capacity", "storage_capacity",
+        "steel_stock", "wood_stock", "price_level",
+    ]  # fmt: skip
+    assert set(parameters) <= set(df.columns)
+    assert (df["status"] == "optimal").all()
+    sample = df.iloc[1:]
+    assert sample["price_level"].between(0.9, 1.1).all()
+    assert sample["machine_capacity"].between(0.6, 1.4).all()
+    # The sweep moves the objective both ways around the baseline.
+    base = df["objective_value"].iloc[0]
+    assert sample["objective_value"].min() < base < sample["objective_value"].max()
+    assert report.returncode == 0, report.stdout + report.stderr
+    assert "Objective percentiles" in report.stdout and "Best (max): lhs-" in report.stdout
+    assert "Sensitivity (rank correlation" in report.stdout and "price_level" in report.stdout
+    for name in ("distribution.png", "sensitivity.png"):
+        png = main_job["out"] / "plots" / name
+        assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 1000
+
+
+def test_dask_example_runs_the_same_sweep(main_job: dict) -> None:
+    import pandas as pd
+
+    pytest.importorskip("distributed")
+    proc = run_script(["examples/dask_sweep.py"], LUMIX_SWEEP_N=str(SWEEP_N))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "Dask LocalCluster: 2 worker processes" in out
+    assert f"Status: optimal {SWEEP_N + 1}" in out
+    workers = int(re.search(r"^Workers used: (\d+)$", out, re.MULTILINE).group(1))
+    assert 1 <= workers <= 2
+    # Same spec, same seed: the same scenarios and objectives as the command line's run.
+    assert main_job["run"].returncode == 0
+    df = pd.read_parquet(main_job["results"])
+    total = float(re.search(r"^Objective sum: (\S+)$", out, re.MULTILINE).group(1))
+    assert total == pytest.approx(df["objective_value"].sum(), rel=1e-9)
+    baseline = float(re.search(r"^Baseline objective: (\S+)$", out, re.MULTILINE).group(1))
+    assert baseline == pytest.approx(df["objective_value"].iloc[0], rel=1e-9)

@@ -1,0 +1,577 @@
+"""``python -m runner``: run, resume, report and spec errors, end to end in subprocesses.
+
+The model of these tests (``tiny_plan.py``, written next to each spec) is the tiny instance
+of ``conftest.py``::
+
+    maximize 3 s x0 + 2 s x1           (s: the "price" data parameter, 1 in the model)
+    capacity[assembly]:  x0 +   x1 <= 12 m
+    capacity[paint]:   2 x0 +   x1 <= 30
+    0 <= x0, x1 <= 10
+
+With the assembly hours A = 12 m: x0 is the better product per hour (3 > 2), so it takes the
+first 10 hours, x1 the rest up to its bound; paint (2 x0 + x1 = 10 + A) stays below 30 for
+A <= 20. The optimum is ``s * f(A)`` with ``f(A) = 3 A`` for ``A <= 10`` and
+``30 + 2 (A - 10)`` for ``10 <= A <= 20``: 34 at the baseline (A = 12, s = 1), 18 for A = 6,
+50 for A = 25 (both at their bound; paint 30 <= 30), and infeasible for A = -1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 120
+
+TINY_PLAN = """
+from dataclasses import dataclass, field
+
+from lumix import LXConstraint, LXLinearExpression, LXModel, LXVariable
+
+
+@dataclass
+class Product:
+    id: int
+    profit: float
+    usage: dict = field(default_factory=dict)
+
+
+@dataclass
+class Resource:
+    name: str
+    capacity: float
+
+
+def build(max_units=10.0, *, session=None):
+    products = [
+        Product(0, 3.0, {"assembly": 1.0, "paint": 2.0}),
+        Product(1, 2.0, {"assembly": 1.0, "paint": 1.0}),
+    ]
+    resources = [Resource("assembly", 12.0), Resource("paint", 30.0)]
+    production = (
+        LXVariable[Product, float]("production").continuous().bounds(lower=0, upper=max_units)
+        .indexed_by(lambda p: p.id).cost(lambda p: p.profit if session is None or session else 0)
+        .from_data(products)
+    )
+    capacity = (
+        LXConstraint[Resource]("capacity")
+        .expression(LXLinearExpression().add_term(production, coeff=lambda p, r: p.usage[r.name]))
+        .le().rhs(lambda r: r.capacity).from_data(resources).indexed_by(lambda r: r.name)
+    )
+    return LXModel("tiny").add_variable(production).add_constraint(capacity).maximize()
+
+
+def scale_prices(model, factor):
+    for product in model.get_variable("production").get_instances():
+        product.profit *= factor
+
+
+def not_a_model(**kwargs):
+    return 42
+
+
+def leaky(**kwargs):
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    return build(session=Session(create_engine("sqlite://")))
+
+
+def broken(**kwargs):
+    raise RuntimeError("the database is down")
+"""
+
+LHS_SPEC = """
+[model]
+factory = "tiny_plan:build"
+args = {{ max_units = 10.0 }}
+
+[run]
+n_jobs = 2
+seed = 11
+{run_extra}
+
+[sweep]
+kind = "latin_hypercube"
+n = {n}
+
+[[sweep.parameters]]
+name = "assembly"
+target = "capacity[assembly]"
+on = "rhs"
+how = "multiply"
+low = 0.5
+high = 1.5
+
+[[sweep.parameters]]
+name = "price"
+on = "data"
+apply = "tiny_plan:scale_prices"
+low = 0.8
+high = 1.2
+"""
+
+
+def f(hours: float) -> float:
+    return 3 * hours if hours <= 10 else 30 + 2 * (hours - 10)
+
+
+def write_spec(folder: Path, text: str, name: str = "sweep.toml") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tiny_plan.py").write_text(TINY_PLAN)
+    path = folder / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ)
+    full_env.pop("LUMIX_SWEEP_N", None)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "runner", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+
+
+def journal_rows(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT COUNT(*) FROM lumix_scenario_results").fetchone()[0]
+
+
+# -- run, resume, report --------------------------------------------------------------------------
+
+
+N = 12
+
+
+@pytest.fixture(scope="module")
+def lhs_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    folder = tmp_path_factory.mktemp("lhs")
+    spec = write_spec(folder, LHS_SPEC.format(n=N, run_extra=""))
+    output = folder / "out" / "sweep.parquet"
+    proc = cli("run", str(spec), "--output", str(output), "--no-progress")
+    return {"folder": folder, "spec": spec, "output": output, "proc": proc}
+
+
+def test_run_writes_parquet_with_one_row_per_scenario_and_parameter_columns(lhs_run: dict) -> None:
+    proc = lhs_run["proc"]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    df = pd.read_parquet(lhs_run["output"])
+    assert len(df) == N + 1
+    assert df["name"].iloc[0] == "baseline"
+    assert {"name", "status", "objective_value", "assembly", "price"} <= set(df.columns)
+    assert (df["status"] == "optimal").all()
+    assert df["objective_value"].iloc[0] == pytest.approx(34.0)
+    sample = df.iloc[1:]
+    assert sample["assembly"].between(0.5, 1.5).all() and sample["price"].between(0.8, 1.2).all()
+    # Every scenario's objective is price * f(12 * assembly) (module docstring).
+    for row in sample.itertuples():
+        assert row.objective_value == pytest.approx(row.price * f(12 * row.assembly), rel=1e-7)
+    # The summary table.
+    assert "optimal" in proc.stdout and f"{N + 1}" in proc.stdout
+    assert "Baseline objective: 34" in proc.stdout
+    assert "Best (max): lhs-" in proc.stdout
+    assert "p50" in proc.stdout and "Objective percentiles" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_resume_does_not_recompute(lhs_run: dict) -> None:
+    assert lhs_run["proc"].returncode == 0
+    journal = lhs_run["output"].with_name("sweep.journal.sqlite")
+    assert journal_rows(journal) == N + 1
+    first = pd.read_parquet(lhs_run["output"])
+    proc = cli("run", str(lhs_run["spec"]), "--output", str(lhs_run["output"]), "--resume", "--no-progress")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"resuming {N + 1} from" in proc.stdout
+    assert "0 solved here" in proc.stdout and f"{N + 1} taken from the journal" in proc.stdout
+    assert journal_rows(journal) == N + 1
+    again = pd.read_parquet(lhs_run["output"])
+    pd.testing.assert_series_equal(first["objective_value"], again["objective_value"])
+    assert first["name"].tolist() == again["name"].tolist()
+
+
+def test_report_prints_the_summary_and_writes_plots(lhs_run: dict, tmp_path: Path) -> None:
+    assert lhs_run["proc"].returncode == 0
+    plots = tmp_path / "plots"
+    proc = cli("report", str(lhs_run["output"]), "--plots", str(plots))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "latin_hypercube" in proc.stdout and "assembly, price" in proc.stdout
+    assert "Baseline objective: 34" in proc.stdout and "p95" in proc.stdout
+    png = plots / "distribution.png"
+    assert png.is_file() and png.stat().st_size > 1000
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (plots / "tornado.png").exists()  # not a one-at-a-time sweep
+    # A sampled sweep gets the rank correlation of each parameter with the objective.
+    assert "Sensitivity (rank correlation" in proc.stdout
+    # The objective, price * f(12 * assembly), rises with both parameters, most with assembly.
+    correlations = dict(re.findall(r"^  (assembly|price) +([-+][\d.]+)$", proc.stdout, re.MULTILINE))
+    assert float(correlations["assembly"]) > float(correlations["price"]) > 0
+    assert (plots / "sensitivity.png").stat().st_size > 1000
+
+
+def test_ctrl_c_writes_the_partial_results_and_the_journal_keeps_them(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, LHS_SPEC.format(n=20000, run_extra=""))
+    output = tmp_path / "big.parquet"
+    journal = tmp_path / "big.journal.sqlite"
+    env = dict(os.environ)
+    env.pop("LUMIX_SWEEP_N", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runner", "run", str(spec), "--output", str(output), "--no-progress"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if journal.exists() and journal_rows(journal) > 0:
+                break
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, out + err
+    assert "interrupted" in err and "--resume" in err and "Traceback" not in err
+    df = pd.read_parquet(output)
+    assert len(df) == 20001
+    finished = int((df["status"] != "cancelled").sum())
+    assert 0 < finished < 20001
+    # Every finished scenario is journaled, except (rarely) the one batch whose commit the
+    # signal may interrupt.
+    assert finished - 64 <= journal_rows(journal) <= finished
+    assert f"{finished} solved here" in out
+
+
+OAT_SPEC = """
+[model]
+factory = "tiny_plan:build"
+
+[sweep]
+kind = "one_at_a_time"
+
+[[sweep.parameters]]
+name = "assembly"
+target = "capacity[assembly]"
+base = 1.0
+values = [0.5, 1.5]
+
+[[sweep.parameters]]
+name = "paint"
+target = "capacity[paint]"
+base = 1.0
+low = 0.5
+high = 1.5
+points = 3
+"""
+
+
+def test_one_at_a_time_to_csv_and_a_tornado(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, OAT_SPEC)
+    output = tmp_path / "oat.csv"
+    proc = cli("run", str(spec), "--output", str(output), "--backend", "sequential", "--no-progress")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    df = pd.read_csv(output)
+    # baseline, oat-base, 2 assembly values, 3 paint values
+    assert len(df) == 1 + 1 + 2 + 3
+    assert df.loc[df["name"] == "oat-base", "objective_value"].item() == pytest.approx(34.0)
+    assert df.loc[df["assembly"] == 0.5, "objective_value"].tolist() == [pytest.approx(18.0)]
+    proc = cli("report", str(output), "--plots", str(tmp_path / "plots"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "one_at_a_time" in proc.stdout
+    for name in ("tornado.png", "distribution.png"):
+        assert (tmp_path / "plots" / name).stat().st_size > 1000
+
+
+GRID_SPEC = """
+[model]
+factory = "tiny_plan:build"
+
+[run]
+keep = "summary"
+
+[sweep]
+kind = "grid"
+
+[[sweep.parameters]]
+name = "assembly_hours"
+target = "capacity[assembly]"
+how = "set"
+values = [-1, 6, 12, 25]
+"""
+
+
+def test_grid_to_a_sqlite_store_and_a_response_curve(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, GRID_SPEC)
+    store = tmp_path / "results.sqlite"
+    proc = cli("run", str(spec), "--output", str(store), "--backend", "sequential", "--no-progress")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "infeasible" in proc.stdout
+    with sqlite3.connect(store) as db:
+        rows = dict(
+            db.execute("SELECT assembly_hours, objective_value FROM sweep_results WHERE name != 'baseline'")
+        )
+    assert (
+        rows[6] == pytest.approx(18.0) and rows[12] == pytest.approx(34.0) and rows[25] == pytest.approx(50.0)
+    )
+    assert rows[-1] is None  # infeasible: no objective
+    assert journal_rows(store) == 5  # the store is also the journal
+    proc = cli("report", str(store), "--plots", str(tmp_path / "plots"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "grid" in proc.stdout and "infeasible" in proc.stdout
+    assert (tmp_path / "plots" / "response_assembly_hours.png").stat().st_size > 1000
+
+
+def test_dask_scheduler_runs_the_sweep(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    spec = write_spec(tmp_path, LHS_SPEC.format(n=6, run_extra=""))
+    output = tmp_path / "dask.parquet"
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", dashboard_address=":0"
+    )
+    with cluster:
+        proc = cli(
+            "run", str(spec), "--backend", "dask", "--scheduler", cluster.scheduler_address,
+            "--output", str(output), "--no-progress",
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "backend dask" in proc.stdout
+    df = pd.read_parquet(output)
+    assert len(df) == 7 and (df["status"] == "optimal").all()
+    for row in df.iloc[1:].itertuples():
+        assert row.objective_value == pytest.approx(row.price * f(12 * row.assembly), rel=1e-7)
+
+
+# -- spec errors -----------------------------------------------------------------------------------
+
+GOOD = LHS_SPEC.format(n=4, run_extra="")
+
+# name -> (the spec text, the key the message names, words of the problem or fix).
+# Each runs in a fresh interpreter, as users run it.
+ERRORS: dict[str, tuple[str, str, str]] = {
+    "toml syntax": (GOOD.replace("[sweep]", "[sweep"), "(toml)", "line"),
+    "missing factory": (GOOD.replace('factory = "tiny_plan:build"', ""), "[model].factory", "add factory"),
+    "factory not importable": (
+        GOOD.replace("tiny_plan:build", "no_such_module:build"),
+        "[model].factory",
+        "cannot import module 'no_such_module'",
+    ),
+    "factory returns no model": (
+        GOOD.replace("tiny_plan:build", "tiny_plan:not_a_model"),
+        "[model].factory",
+        "returned int, not an LXModel",
+    ),
+    "unknown kind": (
+        GOOD.replace('"latin_hypercube"', '"latin_hypercub"'),
+        "[sweep].kind",
+        "did you mean 'latin_hypercube'",
+    ),
+    "bad range": (GOOD.replace("high = 1.2", "high = 0.5"), "[sweep.parameters][1].high", "low <= high"),
+    "unknown constraint": (
+        GOOD.replace("capacity[assembly]", "capacty[assembly]"),
+        "[sweep.parameters][0].target",
+        "the model has no constraint 'capacty[assembly]'",
+    ),
+    "unknown variable": (
+        GOOD.replace('target = "capacity[assembly]"\non = "rhs"', 'target = "prodution"\non = "objective"'),
+        "[sweep.parameters][0].target",
+        "did you mean 'production'",
+    ),
+}
+
+# More cases, checked in this process through runner.cli.main (same output, no interpreter start).
+MORE_ERRORS: dict[str, tuple[str, str, str]] = {
+    "factory misspelled": (
+        GOOD.replace("tiny_plan:build", "tiny_plan:biuld"),
+        "[model].factory",
+        "did you mean tiny_plan:build",
+    ),
+    "factory raises": (
+        GOOD.replace("tiny_plan:build", "tiny_plan:broken"),
+        "[model].factory",
+        "RuntimeError: the database is down",
+    ),
+    "model captures a session": (
+        GOOD.replace("tiny_plan:build", "tiny_plan:leaky"),
+        "[model].factory",
+        "the model cannot be copied",
+    ),
+    "bad factory args": (GOOD.replace("max_units = 10.0", "units = 3"), "[model.args]", "unexpected keyword"),
+    "unknown apply": (
+        GOOD.replace("tiny_plan:scale_prices", "tiny_plan:scale_price"),
+        "[sweep.parameters][1].apply",
+        "did you mean tiny_plan:scale_prices",
+    ),
+    "typo in a key": (
+        GOOD.replace("low = 0.5", "lwo = 0.5"),
+        "[sweep.parameters][0].lwo",
+        "did you mean 'low'",
+    ),
+    "missing n": (GOOD.replace("n = 4", ""), "[sweep].n", "add n ="),
+    "n is not a number": (GOOD.replace("n = 4", 'n = "four"'), "[sweep].n", "expected an integer"),
+    "unknown backend": (GOOD.replace("n_jobs = 2", 'backend = "mpi"'), "[run].backend", "use one of loky"),
+    "values in a latin hypercube": (
+        GOOD.replace("low = 0.8", "values = [1.0]\nlow = 0.8"),
+        "[sweep.parameters][1].values",
+        "not used by kind = 'latin_hypercube'",
+    ),
+    "coefficient without variable": (
+        GOOD.replace('on = "rhs"', 'on = "coefficient"'),
+        "[sweep.parameters][0].variable",
+        "variable = 'production'",
+    ),
+    "unknown coefficient variable": (
+        GOOD.replace('on = "rhs"', 'on = "coefficient"\nvariable = "produce"'),
+        "[sweep.parameters][0].variable",
+        "the model has no variable 'produce'",
+    ),
+    "no parameters": (GOOD.split("[[sweep.parameters]]")[0], "[sweep.parameters]", "add at least one"),
+    "normal with std 0": (
+        GOOD.replace('"latin_hypercube"', '"monte_carlo"')
+        .replace("low = 0.5\nhigh = 1.5", 'distribution = "normal"\nmean = 1.0\nstd = 0')
+        .replace("low = 0.8\nhigh = 1.2", 'distribution = "uniform"\nlow = 0.8\nhigh = 1.2'),
+        "[sweep.parameters][0].std",
+        "use std > 0",
+    ),
+    "unknown distribution": (
+        GOOD.replace('"latin_hypercube"', '"monte_carlo"').replace(
+            "low = 0.5\nhigh = 1.5", 'distribution = "gaussian"\nmean = 1.0\nstd = 0.1'
+        ),
+        "[sweep.parameters][0].distribution",
+        "use one of normal",
+    ),
+    "grid with n": (
+        GOOD.replace('"latin_hypercube"', '"grid"'),
+        "[sweep].n",
+        "does not take n",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def error_runs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, tuple[Path, subprocess.CompletedProcess]]:
+    """Every subprocess error case, run concurrently (each stops before any worker starts)."""
+    folder = tmp_path_factory.mktemp("errors")
+    specs = {
+        name: write_spec(folder, text, f"{name.replace(' ', '_')}.toml")
+        for name, (text, _, _) in ERRORS.items()
+    }
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs = {
+            name: pool.submit(cli, "run", spec.name, "--no-progress", cwd=folder)
+            for name, spec in specs.items()
+        }
+        return {name: (specs[name], run.result()) for name, run in runs.items()}
+
+
+def assert_one_line_error(stderr: str, spec_name: str, key: str, words: str) -> None:
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith(f"error: {spec_name}: {key}: "), lines[0]
+    assert "; fix: " in lines[0]
+    assert words in lines[0]
+
+
+@pytest.mark.parametrize("case", list(ERRORS))
+def test_spec_errors_name_the_file_the_key_and_the_fix(case: str, error_runs: dict) -> None:
+    spec, proc = error_runs[case]
+    _, key, words = ERRORS[case]
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert_one_line_error(proc.stderr, spec.name, key, words)
+    assert proc.stdout == ""  # nothing ran: no worker started, no summary
+
+
+@pytest.fixture
+def in_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """``runner.cli.main`` in this process, in ``tmp_path``, undoing its sys.path changes."""
+    from runner.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setenv("PYTHONPATH", os.environ.get("PYTHONPATH", ""))
+    monkeypatch.delenv("LUMIX_SWEEP_N", raising=False)
+    monkeypatch.delitem(sys.modules, "tiny_plan", raising=False)
+    yield main
+    sys.modules.pop("tiny_plan", None)
+
+
+@pytest.mark.parametrize("case", list(MORE_ERRORS))
+def test_more_spec_errors(case: str, in_process, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    text, key, words = MORE_ERRORS[case]
+    spec = write_spec(tmp_path, text)
+    assert in_process(["run", spec.name, "--no-progress"]) == 2
+    out, err = capsys.readouterr()
+    assert_one_line_error(err, spec.name, key, words)
+    assert out == ""
+
+
+def test_the_n_environment_variable_must_be_a_count(
+    in_process, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    spec = write_spec(tmp_path, GOOD)
+    monkeypatch.setenv("LUMIX_SWEEP_N", "many")
+    assert in_process(["run", spec.name]) == 2
+    assert_one_line_error(capsys.readouterr().err, spec.name, "$LUMIX_SWEEP_N", "positive integer")
+
+
+def test_a_bad_output_suffix_is_reported_before_running(
+    in_process, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    spec = write_spec(tmp_path, GOOD)
+    assert in_process(["run", spec.name, "--output", "out.xlsx"]) == 2
+    assert_one_line_error(capsys.readouterr().err, spec.name, "--output", "cannot tell the format")
+
+
+def test_a_missing_spec_file(in_process, capsys: pytest.CaptureFixture) -> None:
+    assert in_process(["run", "nothing.toml"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "nothing.toml", "(file)", "cannot read the spec")
+
+
+def test_report_of_a_missing_file(in_process, capsys: pytest.CaptureFixture) -> None:
+    assert in_process(["report", "nothing.parquet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: nothing.parquet: no such results file; fix: ") and "Traceback" not in err
+
+
+def test_bench_is_dispatched_to_runner_bench(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    import runner
+    from runner import cli
+
+    calls = []
+    fake = types.ModuleType("runner.bench")
+    fake.main = lambda argv: calls.append(argv) or 0
+    monkeypatch.setitem(sys.modules, "runner.bench", fake)
+    monkeypatch.setattr(runner, "bench", fake, raising=False)
+    monkeypatch.setattr(cli, "_has_bench", lambda: True)
+    assert cli.main(["bench", "--sizes", "500x50", "--scenarios", "2000", "--n-jobs", "1", "2"]) == 0
+    assert calls == [["--sizes", "500x50", "--scenarios", "2000", "--n-jobs", "1", "2"]]
+
+
+def test_bench_without_runner_bench_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from runner import cli
+
+    monkeypatch.setattr(cli, "_has_bench", lambda: False)
+    assert cli.main(["bench"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "runner/bench.py" in err and "fix:" in err
