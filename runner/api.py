@@ -303,7 +303,7 @@ def run_scenarios(
         if any(s.name == BASELINE for s in specs):
             raise ValueError(f"a scenario is named {BASELINE!r}; pass include_baseline=False or rename it")
         specs.insert(0, _Scenario(BASELINE, declarative=LXScenario(BASELINE)))
-    name, workers, client = resolve_backend(backend, n_jobs)
+    name, workers, client = resolve_backend(backend, n_jobs, processes=timeout is not None)
 
     canon = model.to_canonical()
     resolver = Resolver(canon)
@@ -339,8 +339,10 @@ def run_scenarios(
     failed = 0
 
     def collect(batch: list[ResultRecord]) -> None:
+        """Journal a batch, then count it as finished: an interrupt in between leaves the
+        journal and the returned table agreeing (the batch is redone on resume)."""
         nonlocal failed
-        rows, added = [], 0
+        fresh = []
         for rec in batch:
             if rec.index in records:
                 continue
@@ -348,13 +350,13 @@ def run_scenarios(
                 rec.status = "timeout"
                 rec.error = f"the solver stopped at timeout={timeout}s"
             rec.attempts = max(rec.attempts, 1 + dispatcher.crashes.get(rec.index, 0))
-            records[rec.index] = rec
-            failed += rec.status in RUNNER_FAILURES
-            added += 1
-            if journal is not None:
-                rows.append((keys[rec.index], rec, specs[rec.index].parameters))
+            fresh.append(rec)
         if journal is not None:
-            journal.write(run_key, rows)
+            journal.write(run_key, [(keys[r.index], r, specs[r.index].parameters) for r in fresh])
+        for rec in fresh:
+            records[rec.index] = rec
+        failed += sum(r.status in RUNNER_FAILURES for r in fresh)
+        added = len(fresh)
         bar.update(added, failed)
 
     path = None

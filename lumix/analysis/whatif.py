@@ -118,10 +118,10 @@ class LXWhatIfAnalyzer:
             text = f"{verb} {name} RHS to {to}"
         elif by is not None:
             scenario.modify_constraint_rhs(name, add=by)
-            text = f"{verb} {name} RHS by {by}"
+            text = f"{verb} {name} RHS by {abs(by)}"
         else:
             scenario.modify_constraint_rhs(name, add_percent=by_percent)
-            text = f"{verb} {name} RHS by {by_percent * 100:.1f}%"
+            text = f"{verb} {name} RHS by {abs(by_percent) * 100:.1f}%"
         solution = self._run([scenario])[scenario.name]
         change = LXWhatIfChange("constraint_rhs", name, text, None, to, by)
         return self._result(text, solution, [change])
