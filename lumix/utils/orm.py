@@ -100,6 +100,15 @@ def _is_django_instance(obj: Any) -> bool:
     return isinstance(obj, Model)
 
 
+def is_model_class(obj: Any) -> bool:
+    """True for a SQLAlchemy mapped class or a Django model class."""
+    if not isinstance(obj, type):
+        return False
+    if "_sa_class_manager" in getattr(obj, "__dict__", {}):
+        return True
+    return _is_django_model(obj)
+
+
 def is_orm_instance(obj: Any) -> bool:
     """True for an instance of a SQLAlchemy mapped class or a Django model."""
     return _sa_state(obj) is not None or _is_django_instance(obj)
@@ -253,6 +262,23 @@ def _copy_column_value(value: Any, memo: dict[int, Any]) -> Any:
     return copy.deepcopy(value, memo)
 
 
+_NOT_CACHED = object()
+
+
+def _cached_reference(state: Any, key: str) -> Any:
+    """A many-to-one reference of an attached object that its session already holds (e.g.
+    ``windows.category`` after ``category.products`` was loaded), read without a query."""
+    if state.session_id is None:
+        return _NOT_CACHED
+    from sqlalchemy.orm.base import PASSIVE_NO_FETCH, PASSIVE_NO_RESULT
+
+    prop = state.mapper.relationships[key]
+    if prop.uselist:
+        return _NOT_CACHED
+    value = state.manager[key].impl.get(state, state.dict, passive=PASSIVE_NO_FETCH)
+    return _NOT_CACHED if value is PASSIVE_NO_RESULT else value
+
+
 def _detach_sqlalchemy(obj: Any, state: Any, memo: dict[int, Any], detach: Any) -> Any:
     if not _SET_COMMITTED:
         from sqlalchemy.orm.attributes import set_committed_value
@@ -276,6 +302,8 @@ def _detach_sqlalchemy(obj: Any, state: Any, memo: dict[int, Any], detach: Any) 
     for key in relationship_keys:
         if key in source:
             set_committed_value(new, key, detach(source[key]))
+        elif (cached := _cached_reference(state, key)) is not _NOT_CACHED:
+            set_committed_value(new, key, detach(cached))
         else:
             unloaded.append(key)
     new_state.key = state.key

@@ -32,8 +32,12 @@ class DetachingPickler(cloudpickle.Pickler):
         self._detach_memo: dict[int, Any] = {}
 
     def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, type):
+            if orm.is_model_class(obj):
+                return NotImplemented  # by reference, even from __main__: a mapper cannot be copied
+            return super().reducer_override(obj)
         reduce = getattr(type(obj), "_lumix_reduce", None)
-        if reduce is not None and not isinstance(obj, type):
+        if reduce is not None:
             return reduce(obj)
         handle = orm.live_handle(obj)
         if handle is not None:
