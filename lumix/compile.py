@@ -115,9 +115,16 @@ class LXCanonicalModel:
         """SHA-256 of every number and name: equal models compile to equal hashes."""
         digest = hashlib.sha256()
         arrays = (
-            self.col_lower, self.col_upper, self.col_integer, self.objective,
-            self.matrix.indptr.astype(np.int64), self.matrix.indices.astype(np.int64),
-            self.matrix.data, self.row_lower, self.row_upper, self.row_constant,
+            self.col_lower,
+            self.col_upper,
+            self.col_integer,
+            self.objective,
+            self.matrix.indptr.astype(np.int64),
+            self.matrix.indices.astype(np.int64),
+            self.matrix.data,
+            self.row_lower,
+            self.row_upper,
+            self.row_constant,
         )
         for arr in arrays:
             digest.update(np.ascontiguousarray(arr).tobytes())
