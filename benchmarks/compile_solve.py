@@ -493,10 +493,11 @@ def results_header() -> list[str]:
     ]
 
 
-def write_section(path: Path, body: list[str]) -> None:
-    """Create ``path`` with a header, or replace its ``## compile_solve`` section."""
+def write_section(path: Path, body: list[str], section: str = SECTION) -> None:
+    """Create ``path`` with a header, or replace its ``section`` (``## compile_solve`` by default;
+    ``benchmarks/sweep.py`` writes its own); other sections are left as they are."""
     lines = path.read_text().splitlines() if path.exists() else results_header()
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
+    start = next((i for i, line in enumerate(lines) if line.strip() == section), None)
     if start is None:
         if lines and lines[-1].strip():
             lines.append("")

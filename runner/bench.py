@@ -259,11 +259,16 @@ def floor_fanout(data: Data, factors: np.ndarray, n_jobs: int) -> list[float]:
 # -- measuring ----------------------------------------------------------------------------------
 
 
-def _timed(func: Callable[[], Any]) -> tuple[float, Any]:
+def _timed(func: Callable[[], Any], cpu: list[float] | None = None) -> tuple[float, Any]:
+    """Wall seconds of ``func()`` and its result; its CPU seconds (this process, all threads)
+    are appended to ``cpu`` when given."""
     gc.collect()
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     result = func()
-    return time.perf_counter() - start, result
+    seconds = time.perf_counter() - start
+    if cpu is not None:
+        cpu.append(time.process_time() - start_cpu)
+    return seconds, result
 
 
 def _check(label: str, got: Sequence[float | None], want: Sequence[float]) -> None:
@@ -301,6 +306,9 @@ class SizeResult:
     callables: int
     floor: list[float] = field(default_factory=list)
     floor_warm: list[float] = field(default_factory=list)
+    floor_cpu: list[float] = field(default_factory=list)
+    floor_warm_cpu: list[float] = field(default_factory=list)
+    ours1_cpu: list[float] = field(default_factory=list)
     ours: dict[int, list[float]] = field(default_factory=dict)
     fanout: dict[int, list[float]] = field(default_factory=dict)
     callable_ours: dict[int, list[float]] = field(default_factory=dict)
@@ -311,6 +319,25 @@ class SizeResult:
     @staticmethod
     def rate(n: int, seconds: list[float]) -> float:
         return n / statistics.median(seconds) if seconds else float("nan")
+
+    @staticmethod
+    def paired(numerator: list[float], denominator: list[float], scale: float = 1.0) -> float:
+        """The median over repeats of ``scale * denominator[i] / numerator[i]``: a throughput
+        ratio (``numerator`` / ``denominator`` hold seconds) taken within each repeat."""
+        ratios = [scale * d / n for n, d in zip(numerator, denominator, strict=False)]
+        return statistics.median(ratios) if ratios else float("nan")
+
+    def efficiency(self, k: int) -> float:
+        """ours_k / (k * ours_1)."""
+        return self.paired(self.ours[k], self.ours[1], 1 / k)
+
+    def fanout_efficiency(self, k: int) -> float:
+        """fan-out_k / (k * floor): against the serial floor loop."""
+        return self.paired(self.fanout[k], self.floor, 1 / k)
+
+    def vs_floor(self, k: int) -> float:
+        """ours_k / the serial floor (k = 1) or / the floor fan-out (k > 1)."""
+        return self.paired(self.ours[k], self.floor if k == 1 else self.fanout[k])
 
 
 def _log(message: str) -> None:
@@ -335,25 +362,27 @@ def measure_size(
     warm = factors[: max(4, 2 * max(n_jobs_list))]
     warm_scenarios = declarative_scenarios(warm, prefix="warm")
 
-    _log(f"{size[0]}x{size[1]}: floor loops")
     floor_loop(data, warm)
     floor_loop(data, warm, WARM_GLOP)
-    for _ in range(repeats):  # interleaved, so that load changes hit both alike
-        seconds, floor = _timed(lambda: floor_loop(data, factors))
+    out.ours = {k: [] for k in n_jobs_list}
+    out.fanout = {k: [] for k in n_jobs_list}
+    # Every repeat runs every declarative path back to back, so that a change of the machine's
+    # load hits them alike; ratios are taken within a repeat (see SizeResult.paired).
+    for repeat in range(repeats):
+        _log(f"{size[0]}x{size[1]}: repeat {repeat + 1}/{repeats}: the floor loops")
+        seconds, floor = _timed(lambda: floor_loop(data, factors), out.floor_cpu)
         out.floor.append(seconds)
-        seconds, warm_floor = _timed(lambda: floor_loop(data, factors, WARM_GLOP))
+        seconds, warm_floor = _timed(lambda: floor_loop(data, factors, WARM_GLOP), out.floor_warm_cpu)
         out.floor_warm.append(seconds)
         _check("floor with the runner's GLOP settings", warm_floor, floor)
-
-    for k in n_jobs_list:
-        _log(f"{size[0]}x{size[1]}: run_scenarios and the floor fan-out, n_jobs={k}")
-        out.ours[k], out.fanout[k] = [], []
-        for _ in range(repeats):
+        for k in n_jobs_list:
+            _log(f"{size[0]}x{size[1]}: repeat {repeat + 1}/{repeats}: ours and the fan-out, n_jobs={k}")
             # Each timed run follows an untimed one of the same path, so that a pool of its kind
             # is up: loky re-creates its executor when the two paths alternate (their executor
             # settings differ).
             _run(model, warm_scenarios, k)
-            seconds, results = _timed(lambda k=k: _run(model, scenarios, k))
+            cpu = out.ours1_cpu if k == 1 else None  # n_jobs=1 runs in this process
+            seconds, results = _timed(lambda k=k: _run(model, scenarios, k), cpu)
             out.ours[k].append(seconds)
             _check(f"run_scenarios n_jobs={k}", _objectives(results, names), floor)
             del results
@@ -424,30 +453,34 @@ def report_lines(result: SizeResult) -> list[str]:
     label = f"{result.size[0]}x{result.size[1]}"
     floor = result.rate(n, result.floor)
     floor_warm = result.rate(n, result.floor_warm)
-    jobs = sorted(result.ours)
-    ours1 = result.rate(n, result.ours[1]) if 1 in result.ours else float("nan")
     lines = [
         "| n_jobs | ours scen/s | ours efficiency | floor fan-out scen/s | fan-out efficiency "
         "| ours / floor |",
         "|---:|---:|---:|---:|---:|---:|",
     ]
-    for k in jobs:
-        ours = result.rate(n, result.ours[k])
-        fan = result.rate(n, result.fanout[k])
-        base = floor if k == 1 else fan
+    for k in sorted(result.ours):
         lines.append(
-            f"| {k} | {ours:,.0f} | {_pct(ours / (k * ours1))} | {fan:,.0f} | "
-            f"{_pct(fan / (k * floor))} | {ours / base:.2f}x |"
+            f"| {k} | {result.rate(n, result.ours[k]):,.0f} | {_pct(result.efficiency(k))} | "
+            f"{result.rate(n, result.fanout[k]):,.0f} | {_pct(result.fanout_efficiency(k))} | "
+            f"{result.vs_floor(k):.2f}x |"
         )
+    cpu = (
+        f" In CPU time (in-process paths, less sensitive to the machine's load): ours n_jobs=1 / "
+        f"floor = {result.paired(result.ours1_cpu, result.floor_cpu):.2f}x, / floor with the "
+        f"runner's GLOP settings = {result.paired(result.ours1_cpu, result.floor_warm_cpu):.2f}x."
+        if result.ours1_cpu
+        else ""
+    )
     lines += [
         "",
-        f"{label}, {n:,} declarative scenarios (every `capacity[r]` multiplied by U(0.8, 1.2)), "
-        f"medians of {len(result.floor)} runs. Floor (hand-written `SetUb` loop, default GLOP): "
-        f"{floor:,.0f} scen/s; the same loop with the runner's GLOP settings (dual simplex, no "
-        f"presolve): {floor_warm:,.0f} scen/s. Ours n_jobs=1 / floor = {ours1 / floor:.2f}x; "
-        f"/ floor with the runner's GLOP settings = {ours1 / floor_warm:.2f}x. Efficiency: "
+        f"{label}, {n:,} declarative scenarios (every `capacity[r]` multiplied by U(0.8, 1.2)). "
+        f"Rates: medians of {len(result.floor)} repeats; every repeat runs every path back to "
+        "back, and the efficiencies and ratios are medians of the per-repeat values. Efficiency: "
         "ours_k / (k * ours_1); fan-out_k / (k * floor). `ours / floor`: against the serial "
-        "floor at n_jobs=1, the floor fan-out above.",
+        f"floor at n_jobs=1, against the floor fan-out above. Floor (hand-written `SetUb` loop, "
+        f"default GLOP): {floor:,.0f} scen/s; the same loop with the runner's GLOP settings (dual "
+        f"simplex, no presolve, as the runner's persistent solver): {floor_warm:,.0f} scen/s; "
+        f"ours n_jobs=1 / that loop = {result.paired(result.ours[1], result.floor_warm):.2f}x.{cpu}",
     ]
     if result.callables:
         cf = result.rate(result.callables, result.callable_floor)
