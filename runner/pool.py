@@ -303,8 +303,9 @@ class Dispatcher:
     def _run_dask(self, tasks: list[ScenarioTask]) -> None:
         """Batches as futures in completion order. The model bytes are a task of their own (not
         scattered data), so the scheduler recomputes them when every worker holding them died.
-        A batch whose worker died (``KilledWorker``) is split into one future per scenario; a
-        single scenario is retried ``retries`` times, then reported ``"crashed"``."""
+        The scenarios of a batch whose worker died (``KilledWorker``) are run again one at a
+        time once the rest is done, so a worker that dies then names its scenario; that one
+        is retried ``retries`` times, then reported ``"crashed"``."""
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
 
@@ -315,34 +316,39 @@ class Dispatcher:
         futures = {}
         for batch in _batches(tasks, self._size(len(tasks), workers)):
             futures[client.submit(_dask_batch, ref, data, batch, pure=False)] = batch
-        pending = as_completed(list(futures))
+        suspects: list[ScenarioTask] = []
 
-        def resubmit(task: ScenarioTask) -> None:
-            single = client.submit(_dask_batch, ref, data, [task], pure=False)
-            futures[single] = [task]
-            pending.add(single)
+        def outcome(fut: Any, batch: list[ScenarioTask]) -> list[ResultRecord] | None:
+            try:
+                return fut.result()
+            except KilledWorker:
+                return None
+            except Exception as exc:
+                return [
+                    ResultRecord(t.index, t.name, "error", error=f"{type(exc).__name__}: {exc}")
+                    for t in batch
+                ]
 
         try:
-            for fut in pending:
+            for fut in as_completed(list(futures)):
                 batch = futures.pop(fut)
-                try:
-                    records = fut.result()
-                except KilledWorker as exc:
-                    if len(batch) > 1:  # find the culprit: one scenario per future
-                        for task in batch:
-                            resubmit(task)
+                records = outcome(fut, batch)
+                if records is None:
+                    suspects.extend(batch)
+                else:
+                    self.on_records(records)
+            while suspects:
+                task = suspects.pop(0)
+                fut = client.submit(_dask_batch, ref, data, [task], pure=False)
+                futures[fut] = [task]
+                records = outcome(fut, [task])
+                futures.pop(fut)
+                if records is None:
+                    if self.crashes[task.index] < self.retries:
+                        self.crashes[task.index] += 1
+                        suspects.append(task)
                         continue
-                    index = batch[0].index
-                    if self.crashes[index] < self.retries:
-                        self.crashes[index] += 1
-                        resubmit(batch[0])
-                        continue
-                    records = [self._record_crash(index, f"dask worker died: {exc}")]
-                except Exception as exc:
-                    records = [
-                        ResultRecord(t.index, t.name, "error", error=f"{type(exc).__name__}: {exc}")
-                        for t in batch
-                    ]
+                    records = [self._record_crash(task.index, "dask worker died running it")]
                 self.on_records(records)
         except BaseException:
             client.cancel([*futures, data])
