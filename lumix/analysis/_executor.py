@@ -13,7 +13,7 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
-__all__ = ["scenario_runner", "ENTRY_POINT_GROUP"]
+__all__ = ["scenario_runner", "solve_scenarios", "ENTRY_POINT_GROUP"]
 
 ENTRY_POINT_GROUP = "lumix.scenario_runners"
 
@@ -29,3 +29,27 @@ def scenario_runner() -> Callable[..., Any]:
             "(pip install -e .) so that its runner package is registered"
         )
     return found[0].load()
+
+
+def solve_scenarios(
+    model: Any, scenarios: list[Any], optimizer: Any, n_jobs: int | None, include_baseline: bool
+) -> dict[str, Any]:
+    """``{name: LXSolution}`` of ``scenarios`` through the runner; ``n_jobs`` 1 or ``None``
+    solves serially in this process, as LumiX does."""
+    from ..solvers.solution import LXSolution
+
+    serial = n_jobs in (None, 1)
+    results = scenario_runner()(
+        model,
+        scenarios,
+        optimizer=optimizer,
+        n_jobs=1 if serial else n_jobs,
+        backend="sequential" if serial else None,
+        include_baseline=include_baseline,
+        keep="full",
+        progress=False,
+    )
+    return {
+        name: r.solution or LXSolution(r.objective_value, r.status, r.solve_time)
+        for name, r in results.items()
+    }

@@ -224,15 +224,6 @@ class LXScenario:
         return {m.parameter: m.value for m in self.modifications}
 
 
-def _solution_of(result: Any) -> Any:
-    """The ``LXSolution`` of a runner result (a bare one when nothing was kept)."""
-    from ..solvers.solution import LXSolution
-
-    if result.solution is not None:
-        return result.solution
-    return LXSolution(result.objective_value, result.status, result.solve_time)
-
-
 class LXScenarioAnalyzer:
     """Runs named scenarios of a base model through the scenario runner.
 
@@ -267,20 +258,9 @@ class LXScenarioAnalyzer:
         return self
 
     def _run(self, scenarios: list[LXScenario], include_baseline: bool, n_jobs: int | None) -> dict[str, Any]:
-        from ._executor import scenario_runner
+        from ._executor import solve_scenarios
 
-        serial = n_jobs in (None, 1)
-        results = scenario_runner()(
-            self.base_model,
-            scenarios,
-            optimizer=self.optimizer,
-            n_jobs=1 if serial else n_jobs,
-            backend="sequential" if serial else None,
-            include_baseline=include_baseline,
-            keep="full",
-            progress=False,
-        )
-        return {name: _solution_of(r) for name, r in results.items()}
+        return solve_scenarios(self.base_model, scenarios, self.optimizer, n_jobs, include_baseline)
 
     def run_scenario(self, scenario_name: str) -> Any:
         if scenario_name not in self.scenarios:

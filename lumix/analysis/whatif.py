@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..core.enums import LXObjectiveSense
-from .scenario import LXScenario, _solution_of
+from .scenario import LXScenario
 
 __all__ = ["LXWhatIfAnalyzer", "LXWhatIfResult", "LXWhatIfChange"]
 
@@ -64,20 +64,9 @@ class LXWhatIfAnalyzer:
 
     # -- plumbing ---------------------------------------------------------------------------
     def _run(self, scenarios: list[LXScenario], n_jobs: int | None = 1) -> dict[str, Any]:
-        from ._executor import scenario_runner
+        from ._executor import solve_scenarios
 
-        serial = n_jobs in (None, 1)
-        results = scenario_runner()(
-            self.model,
-            scenarios,
-            optimizer=self.optimizer,
-            n_jobs=1 if serial else n_jobs,
-            backend="sequential" if serial else None,
-            include_baseline=False,
-            keep="full",
-            progress=False,
-        )
-        return {name: _solution_of(r) for name, r in results.items()}
+        return solve_scenarios(self.model, scenarios, self.optimizer, n_jobs, include_baseline=False)
 
     @property
     def _maximize(self) -> bool:
