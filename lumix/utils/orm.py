@@ -6,6 +6,7 @@ order. Django is imported only when a Django object is met.
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Any
 
@@ -229,6 +230,14 @@ def _load_expired_columns(obj: Any, state: Any) -> None:
 _SA_KEYS: dict[Any, tuple[Any, Any, tuple[str, ...], tuple[str, ...]]] = {}
 
 
+@functools.cache
+def _set_committed_value() -> Any:
+    """SQLAlchemy's ``set_committed_value``, imported once (the detach loop is hot)."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    return set_committed_value
+
+
 def _sa_keys(mapper: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The column and relationship keys of ``mapper``, cached while its property collections
     are the same objects (SQLAlchemy replaces them when a property is added)."""
@@ -241,7 +250,6 @@ def _sa_keys(mapper: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 _IMMUTABLE = (int, float, str, bytes, type(None))  # column values shared, not deep-copied
-_SET_COMMITTED: list[Any] = []  # sqlalchemy's set_committed_value, imported once (hot path)
 _UNLOADED: dict[tuple[str, str], UnloadedAttribute] = {}  # stateless, shared by all copies
 _SCALAR_TYPES = frozenset({int, float, str, bytes, bool, type(None)})  # items of a list copied as is
 
@@ -280,11 +288,7 @@ def _cached_reference(state: Any, key: str) -> Any:
 
 
 def _detach_sqlalchemy(obj: Any, state: Any, memo: dict[int, Any], detach: Any) -> Any:
-    if not _SET_COMMITTED:
-        from sqlalchemy.orm.attributes import set_committed_value
-
-        _SET_COMMITTED.append(set_committed_value)
-    set_committed_value = _SET_COMMITTED[0]
+    set_committed_value = _set_committed_value()
     _load_expired_columns(obj, state)
     mapper = state.mapper
     column_keys, relationship_keys = _sa_keys(mapper)
