@@ -41,6 +41,7 @@ __all__ = [
     "dimension_instances",
 ]
 
+ONE, WITH_ROW, SPREAD = "one", "with_row", "spread"  # how _evaluate calls a term's callables
 SENSE_CODES = {LXConstraintSense.LE: "<=", LXConstraintSense.GE: ">=", LXConstraintSense.EQ: "=="}
 
 
@@ -369,7 +370,10 @@ class _Compiler:
                         value,
                         exc,
                     ) from exc
-            arr = self._numbers(values, f"variable '{var.name}'", f"{which} bound", value, self.keys(var))
+            keys = self.keys(var)
+            arr = self._numbers(
+                values, f"variable '{var.name}'", f"{which} bound", value, lambda j: keys[j]
+            )
             if np.isnan(arr).any():
                 k = self.keys(var)[int(np.flatnonzero(np.isnan(arr))[0])]
                 raise ModelError(
@@ -426,16 +430,19 @@ class _Compiler:
         return names, cat(lowers, float), cat(uppers, float), cat(integers, bool)
 
     # -- expressions ------------------------------------------------------------------------
-    def _numbers(self, values: list[Any], where: str, what: str, func: Any, keys: list[Any]) -> np.ndarray:
+    def _numbers(
+        self, values: list[Any], where: str, what: str, func: Any, label: Callable[[int], Any]
+    ) -> np.ndarray:
+        """``values`` as floats; ``label(j)`` names entry ``j`` in an error (built only then)."""
         try:
             arr = np.asarray(values, dtype=float)
         except (TypeError, ValueError):
             arr = None
         if arr is None or arr.shape != (len(values),):
-            for k, v in zip(keys, values, strict=True):
+            for j, v in enumerate(values):
                 if not isinstance(v, numbers.Real):
                     raise ModelError(
-                        f"{where}: {what} of {k} is {v!r}, not a number ({describe_callable(func)})"
+                        f"{where}: {what} of {label(j)} is {v!r}, not a number ({describe_callable(func)})"
                     ) from None
             raise ModelError(f"{where}: {what} ({describe_callable(func)}) must return numbers")
         return arr
@@ -455,18 +462,28 @@ class _Compiler:
         coeff: Any,
         pred: Any,
         where: str,
-        coeff_args: Callable[[Any], tuple],
-        pred_args: Callable[[Any], tuple],
+        coeff_mode: str = ONE,
+        pred_mode: str = ONE,
         subset: list[int] | None = None,
+        row: Any = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Column positions and coefficients of one term over (a subset of) the instances."""
+        """Column positions and coefficients of one term over (a subset of) the instances.
+
+        A mode says how a callable is called: ``ONE`` ``f(inst)``, ``WITH_ROW`` ``f(inst, row)``,
+        ``SPREAD`` ``f(*inst)`` (one argument per dimension).
+        """
         instances = self.instances(var)
         keys = self.keys(var)
         idx: Iterable[int] = range(len(instances)) if subset is None else subset
         cur = -1
         if pred is not None:
             try:
-                idx = [i for i in idx if pred(*pred_args(instances[(cur := i)]))]
+                if pred_mode == ONE:
+                    idx = [i for i in idx if pred(instances[(cur := i)])]
+                elif pred_mode == WITH_ROW:
+                    idx = [i for i in idx if pred(instances[(cur := i)], row)]
+                else:
+                    idx = [i for i in idx if pred(*instances[(cur := i)])]
             except Exception as exc:
                 raise self._call_error(
                     f"{where} (term {_where(var.name, keys[cur], var.is_scalar)})",
@@ -474,10 +491,15 @@ class _Compiler:
                     pred,
                     exc,
                 ) from exc
-        idx = np.asarray(idx, dtype=np.int64)
+        idx = list(idx)
         if callable(coeff):
             try:
-                values = [coeff(*coeff_args(instances[(cur := i)])) for i in idx]
+                if coeff_mode == ONE:
+                    values = [coeff(instances[(cur := i)]) for i in idx]
+                elif coeff_mode == WITH_ROW:
+                    values = [coeff(instances[(cur := i)], row) for i in idx]
+                else:
+                    values = [coeff(*instances[(cur := i)]) for i in idx]
             except Exception as exc:
                 raise self._call_error(
                     where,
@@ -485,20 +507,18 @@ class _Compiler:
                     coeff,
                     exc,
                 ) from exc
-            sub_keys = [keys[i] for i in idx]
-            labels = [_where(var.name, k, var.is_scalar) for k in sub_keys]
-            vals = self._numbers(values, where, "coefficient", coeff, labels)
+            label = lambda j: _where(var.name, keys[idx[j]], var.is_scalar)  # noqa: E731
+            vals = self._numbers(values, where, "coefficient", coeff, label)
             if vals.size and not np.isfinite(vals).all():
                 j = int(np.flatnonzero(~np.isfinite(vals))[0])
                 raise ModelError(
-                    f"{where}: coefficient of {_where(var.name, sub_keys[j], var.is_scalar)} is "
-                    f"{vals[j]} (from {describe_callable(coeff)})"
+                    f"{where}: coefficient of {label(j)} is {vals[j]} (from {describe_callable(coeff)})"
                 )
         else:
             if not math.isfinite(float(coeff)):
                 raise ModelError(f"{where}: coefficient of {var.name} is {coeff}")
             vals = np.full(len(idx), float(coeff))
-        return idx + self._offsets[var.name], vals
+        return np.asarray(idx, dtype=np.int64) + self._offsets[var.name], vals
 
     def _row_aware(self, func: Any) -> bool:
         return callable(func) and self.arity(func) >= 2
@@ -506,7 +526,6 @@ class _Compiler:
     def _term(self, term: LXTerm, row: Any, indexed_row: bool, where: str) -> tuple[np.ndarray, np.ndarray]:
         var = self._family(term.var, where)
         aware_c, aware_w = self._row_aware(term.coeff), self._row_aware(term.where)
-        one = lambda inst: (inst,)
         if aware_c or aware_w:
             if not indexed_row:
                 func = term.coeff if aware_c else term.where
@@ -514,14 +533,14 @@ class _Compiler:
                     f"{where}: {describe_callable(func)} takes (instance, row) but {where} has "
                     "no rows; use a one-argument callable here"
                 )
-            with_row = lambda inst: (inst, row)
             return self._evaluate(
                 var,
                 term.coeff,
                 term.where,
                 where,
-                with_row if aware_c else one,
-                with_row if aware_w else one,
+                WITH_ROW if aware_c else ONE,
+                WITH_ROW if aware_w else ONE,
+                row=row,
             )
         if indexed_row:
             instances = self.instances(var)
@@ -537,10 +556,10 @@ class _Compiler:
                 if pos is None:
                     return np.zeros(0, np.int64), np.zeros(0)
                 sub = [pos - self._offsets[var.name]]
-                return self._evaluate(var, term.coeff, term.where, where, one, one, sub)
+                return self._evaluate(var, term.coeff, term.where, where, subset=sub)
         cached = self._term_cache.get(id(term))
         if cached is None:
-            cached = self._evaluate(var, term.coeff, term.where, where, one, one)
+            cached = self._evaluate(var, term.coeff, term.where, where)
             self._term_cache[id(term)] = cached
         return cached
 
@@ -549,12 +568,12 @@ class _Compiler:
         if cached is None:
             var = self._family(term.var, where)
 
-            def args(func: Any) -> Callable[[Any], tuple]:
+            def mode(func: Any) -> str:
                 if var.is_multi_indexed and not (callable(func) and self.arity(func) == 1):
-                    return tuple
-                return lambda inst: (inst,)
+                    return SPREAD
+                return ONE
 
-            cached = self._evaluate(var, term.coeff, term.where, where, args(term.coeff), args(term.where))
+            cached = self._evaluate(var, term.coeff, term.where, where, mode(term.coeff), mode(term.where))
             self._term_cache[id(term)] = cached
         return cached
 
