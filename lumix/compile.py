@@ -75,7 +75,13 @@ class LXCanonicalModel:
     row_constant: np.ndarray
     col_index: dict[str, dict[Any, int]]
     row_index: dict[str, dict[Any, int]]
-    scalar_families: frozenset[str] = field(default_factory=frozenset)
+    scalar_variables: frozenset[str] = field(default_factory=frozenset)
+    scalar_constraints: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def scalar_families(self) -> frozenset[str]:
+        """Names of scalar variable and constraint families (one column / row each)."""
+        return self.scalar_variables | self.scalar_constraints
 
     @property
     def n_cols(self) -> int:
@@ -433,19 +439,29 @@ class _Compiler:
     def _numbers(
         self, values: list[Any], where: str, what: str, func: Any, label: Callable[[int], Any]
     ) -> np.ndarray:
-        """``values`` as floats; ``label(j)`` names entry ``j`` in an error (built only then)."""
+        """``values`` as floats; ``label(j)`` names entry ``j`` in an error (built only then).
+
+        Strings, booleans and ``None`` are refused, not converted: a coefficient ``"3"`` or
+        ``True`` is a bug in the data, not the number 3 or 1.
+        """
         try:
-            arr = np.asarray(values, dtype=float)
+            arr = np.asarray(values)
         except (TypeError, ValueError):
-            arr = None
-        if arr is None or arr.shape != (len(values),):
-            for j, v in enumerate(values):
-                if not isinstance(v, numbers.Real):
-                    raise ModelError(
-                        f"{where}: {what} of {label(j)} is {v!r}, not a number ({describe_callable(func)})"
-                    ) from None
-            raise ModelError(f"{where}: {what} ({describe_callable(func)}) must return numbers")
-        return arr
+            arr = np.asarray(values, dtype=object)
+        if arr.dtype.kind in "iuf" and arr.shape == (len(values),):
+            return arr.astype(float, copy=False)
+        for j, v in enumerate(values):
+            bad = v is None or isinstance(v, str | bytes | bool | np.bool_)
+            if not bad:
+                try:
+                    float(v)
+                except (TypeError, ValueError):
+                    bad = True
+            if bad:
+                raise ModelError(
+                    f"{where}: {what} of {label(j)} is {v!r}, not a number ({describe_callable(func)})"
+                ) from None
+        return np.asarray(values, dtype=float)
 
     def _family(self, var: LXVariable, where: str) -> LXVariable:
         """The model's family of that name (terms match families by name, not identity)."""
@@ -736,5 +752,6 @@ class _Compiler:
             row_constant=constants,
             col_index=dict(self._positions),
             row_index=row_index,
-            scalar_families=frozenset(scalar_vars | scalar_rows),
+            scalar_variables=frozenset(scalar_vars),
+            scalar_constraints=frozenset(scalar_rows),
         )

@@ -283,7 +283,8 @@ def run_scenarios(
         current ``parallel_config``).
     store : a path (SQLite, WAL mode) or SQLAlchemy URL of a journal; re-running the same
         call skips the scenarios already done there.
-    timeout : wall-clock seconds per scenario (worker processes are killed past it).
+    timeout : wall-clock seconds per scenario: on worker processes (loky) the worker is
+        killed past it; in-process and on dask it bounds the solver only.
     retries : extra attempts of a scenario whose worker died.
     keep : ``"summary"``, ``"values"`` (variable values) or ``"full"`` (values, duals,
         reduced costs) in each result's ``solution``.
@@ -316,81 +317,83 @@ def run_scenarios(
     payload = dumps(Payload(canon, detached, options, keep))
     run_key = hashlib.sha256(repr((canon.content_hash, sorted(options.items()), keep)).encode()).hexdigest()
 
+    shipped = {i: dumps(s.functions) for i, s in enumerate(specs) if s.functions}  # may raise
+    solver_stops_at_timeout = timeout is not None and options["time_limit"] == timeout
     journal = Journal(store) if store is not None else None
     keys = [s.key for s in specs] if journal is not None else []  # only the journal needs them
     records: dict[int, ResultRecord] = {}
-    if journal is not None:
-        stored = journal.load(run_key, keys)
-        for index, key in enumerate(keys):
-            if key in stored:
-                records[index] = record_from_row(index, stored[key])
-    tasks = [
-        ScenarioTask(
-            i,
-            s.name,
-            s.declarative.spec if s.declarative is not None else (),
-            dumps(s.functions) if s.functions else None,
-        )
-        for i, s in enumerate(specs)
-        if i not in records
-    ]
-
-    bar = Progress(len(specs), progress, initial=len(records))
-    failed = 0
-
-    def collect(batch: list[ResultRecord]) -> None:
-        """Journal a batch, then count it as finished: an interrupt in between leaves the
-        journal and the returned table agreeing (the batch is redone on resume)."""
-        nonlocal failed
-        fresh = []
-        for rec in batch:
-            if rec.index in records:
-                continue
-            if timeout is not None and rec.status == "time_limit":
-                rec.status = "timeout"
-                rec.error = f"the solver stopped at timeout={timeout}s"
-            rec.attempts = max(rec.attempts, 1 + dispatcher.crashes.get(rec.index, 0))
-            fresh.append(rec)
-        if journal is not None:
-            journal.write(run_key, [(keys[r.index], r, specs[r.index].parameters) for r in fresh])
-        for rec in fresh:
-            records[rec.index] = rec
-        failed += sum(r.status in RUNNER_FAILURES for r in fresh)
-        added = len(fresh)
-        bar.update(added, failed)
-
+    bar = None
     path = None
-    if name == "loky":
-        fd, path = tempfile.mkstemp(prefix=f"lumix-model-{canon.content_hash[:12]}-", suffix=".pkl")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        ref = ModelRef(run_key, path=path, django=orm.django_bootstrap())
-    else:
-        ref = ModelRef(run_key, data=payload, django=orm.django_bootstrap())
-    dispatcher = Dispatcher(
-        ref,
-        name,
-        workers,
-        client,
-        timeout=timeout,
-        retries=retries,
-        batch_size=batch_size,
-        on_records=collect,
-    )
     interrupted = False
-    start = time.perf_counter()
     try:
-        dispatcher.run(tasks)
-    except KeyboardInterrupt:
-        interrupted = True
-        warnings.warn(
-            f"run_scenarios interrupted after {time.perf_counter() - start:.1f}s: "
-            f"{len(records)} of {len(specs)} scenarios finished"
-            + (" and journaled" if journal is not None else ""),
-            stacklevel=2,
+        if journal is not None:
+            stored = journal.load(run_key, keys)
+            retry = [k for k, row in stored.items() if row["status"] in RUNNER_FAILURES]
+            journal.forget(run_key, retry)  # a resumed run tries failed scenarios again
+            for index, key in enumerate(keys):
+                if key in stored and key not in retry:
+                    records[index] = record_from_row(index, stored[key])
+        tasks = [
+            ScenarioTask(
+                i, s.name, s.declarative.spec if s.declarative is not None else (), shipped.get(i)
+            )
+            for i, s in enumerate(specs)
+            if i not in records
+        ]
+        bar = Progress(len(specs), progress, initial=len(records))
+        failed = 0
+
+        def collect(batch: list[ResultRecord]) -> None:
+            """Journal a batch, then count it as finished: an interrupt in between leaves the
+            journal and the returned table agreeing (the batch is redone on resume)."""
+            nonlocal failed
+            fresh = []
+            for rec in batch:
+                if rec.index in records:
+                    continue
+                if solver_stops_at_timeout and rec.status == "time_limit":
+                    rec.status = "timeout"
+                    rec.error = f"the solver stopped at timeout={timeout}s"
+                rec.attempts = max(rec.attempts, 1 + dispatcher.crashes.get(rec.index, 0))
+                fresh.append(rec)
+            if journal is not None:
+                journal.write(run_key, [(keys[r.index], r, specs[r.index].parameters) for r in fresh])
+            for rec in fresh:
+                records[rec.index] = rec
+            failed += sum(r.status in RUNNER_FAILURES for r in fresh)
+            bar.update(len(fresh), failed)
+
+        if name == "loky":
+            fd, path = tempfile.mkstemp(prefix=f"lumix-model-{canon.content_hash[:12]}-", suffix=".pkl")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payload)
+            ref = ModelRef(run_key, path=path, django=orm.django_bootstrap())
+        else:
+            ref = ModelRef(run_key, data=payload, django=orm.django_bootstrap())
+        dispatcher = Dispatcher(
+            ref,
+            name,
+            workers,
+            client,
+            timeout=timeout,
+            retries=retries,
+            batch_size=batch_size,
+            on_records=collect,
         )
+        start = time.perf_counter()
+        try:
+            dispatcher.run(tasks)
+        except KeyboardInterrupt:
+            interrupted = True
+            warnings.warn(
+                f"run_scenarios interrupted after {time.perf_counter() - start:.1f}s: "
+                f"{len(records)} of {len(specs)} scenarios finished"
+                + (" and journaled" if journal is not None else ""),
+                stacklevel=2,
+            )
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
         if journal is not None:
             journal.close()
         if path is not None:

@@ -73,6 +73,15 @@ class Journal:
                     found[row["scenario_key"]] = dict(row)
         return found
 
+    def forget(self, run_key: str, keys: list[str]) -> None:
+        """Delete the rows of these scenario keys (failed results about to be retried)."""
+        if keys:
+            table = results_table
+            with self.engine.begin() as conn:
+                conn.execute(
+                    table.delete().where(table.c.run_key == run_key, table.c.scenario_key.in_(keys))
+                )
+
     def write(self, run_key: str, rows: list[tuple[str, ResultRecord, dict[str, Any]]]) -> None:
         """Commit results (scenario key, record, parameters); existing keys are kept."""
         values = [

@@ -2,7 +2,9 @@
 
 Backends:
 - ``"loky"`` (the default, from joblib's ``parallel_config``): worker processes from loky's
-  reusable executor, also for ``n_jobs=1``, so a crash or a timeout never hits the caller.
+  reusable executor, so a crash or a timeout never hits the caller. As in joblib, one job
+  on the default backend runs in this process instead (``"sequential"``), unless a timeout
+  asks for a process that can be stopped; ``backend="loky"`` always uses processes.
   Results come back in completion order. A worker that dies loses only the batches in
   flight; they are run again, and the scenario it was running is retried alone on a fresh
   worker, then reported ``"crashed"``. A scenario over ``timeout`` has its worker killed.

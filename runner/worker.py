@@ -144,12 +144,24 @@ def _rss() -> int:
 
 
 class _Inflight:
-    """Tells the parent which scenario this worker runs, in a fixed-size file per process."""
+    """Tells the parent which scenario this worker runs, in a fixed-size file per process.
+
+    Opened for one batch and closed after it: the parent removes the files between rounds,
+    and a worker that outlives a round must write to the file the parent reads next.
+    """
 
     def __init__(self, directory: str | None) -> None:
         self.fd = None
         if directory:
             self.fd = os.open(os.path.join(directory, str(os.getpid())), os.O_CREAT | os.O_WRONLY, 0o600)
+
+    def __enter__(self) -> _Inflight:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            self.clear()
+            os.close(self.fd)
 
     def mark(self, index: int) -> None:
         if self.fd is not None:
@@ -158,9 +170,6 @@ class _Inflight:
     def clear(self) -> None:
         if self.fd is not None:
             os.pwrite(self.fd, f"{-1:>12d} {0.0:>20.6f}\n".encode(), 0)
-
-
-_inflight: dict[str | None, _Inflight] = {}
 
 
 def _solve_declarative(loaded: _Loaded, task: ScenarioTask) -> tuple[RawSolution, str, LXCanonicalModel]:
@@ -182,6 +191,7 @@ def _diff_into(solver: ORToolsSolver, base: LXCanonicalModel, new: LXCanonicalMo
         or base.objective_constant != new.objective_constant
         or not np.array_equal(base.col_integer, new.col_integer)
         or not np.array_equal(base.row_sense, new.row_sense)
+        or not np.array_equal(base.row_constant, new.row_constant)
         or not np.array_equal(base.matrix.indptr, new.matrix.indptr)
         or not np.array_equal(base.matrix.indices, new.matrix.indices)
     ):
@@ -236,44 +246,43 @@ def run_batch(
     ref: ModelRef, tasks: list[ScenarioTask], inflight_dir: str | None = None
 ) -> list[ResultRecord]:
     """Solve ``tasks`` on this worker's copy of the model; every failure becomes a record."""
-    worker = f"pid {os.getpid()}"
-    inflight = _inflight.get(inflight_dir)
-    if inflight is None:
-        inflight = _inflight[inflight_dir] = _Inflight(inflight_dir)
     loaded = _load(ref)
-    keep = loaded.payload.keep
-    records = []
-    for task in tasks:
-        inflight.mark(task.index)
-        start = time.perf_counter()
-        try:
-            if task.function is not None:
-                raw, method, canon = _solve_callable(loaded, task)
-            else:
-                raw, method, canon = _solve_declarative(loaded, task)
-            record = ResultRecord(
-                task.index,
-                task.name,
-                raw.status,
-                raw.objective_value,
-                raw.solve_time,
-                method=method,
-                worker=worker,
-                solution=_keep(raw, canon, keep),
-            )
-        except Exception as exc:
-            detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-4))
-            record = ResultRecord(
-                task.index,
-                task.name,
-                "error",
-                worker=worker,
-                error=f"{type(exc).__name__}: {exc} (in scenario {task.name!r} on {worker})\n{detail}",
-            )
-        record.wall_time = time.perf_counter() - start
-        records.append(record)
-    inflight.clear()
+    with _Inflight(inflight_dir) as inflight:
+        records = [_run_one(loaded, task, inflight) for task in tasks]
     rss = _rss()  # once per batch: reading /proc per scenario cost tens of microseconds each
     for record in records:
         record.rss = rss
     return records
+
+
+def _run_one(loaded: _Loaded, task: ScenarioTask, inflight: _Inflight) -> ResultRecord:
+    """One scenario; an exception becomes an ``"error"`` record naming the scenario."""
+    worker = f"pid {os.getpid()}"
+    inflight.mark(task.index)
+    start = time.perf_counter()
+    try:
+        if task.function is not None:
+            raw, method, canon = _solve_callable(loaded, task)
+        else:
+            raw, method, canon = _solve_declarative(loaded, task)
+        record = ResultRecord(
+            task.index,
+            task.name,
+            raw.status,
+            raw.objective_value,
+            raw.solve_time,
+            method=method,
+            worker=worker,
+            solution=_keep(raw, canon, loaded.payload.keep),
+        )
+    except Exception as exc:
+        detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-4))
+        record = ResultRecord(
+            task.index,
+            task.name,
+            "error",
+            worker=worker,
+            error=f"{type(exc).__name__}: {exc} (in scenario {task.name!r} on {worker})\n{detail}",
+        )
+    record.wall_time = time.perf_counter() - start
+    return record

@@ -163,7 +163,7 @@ class LXSensitivityAnalyzer:
     # -- variables --------------------------------------------------------------------------
     def analyze_variable(self, var_name: str) -> LXVariableSensitivity:
         canon = self.canon
-        if var_name in canon.col_index and var_name not in canon.scalar_families:
+        if var_name in canon.col_index and var_name not in canon.scalar_variables:
             raise ValueError(
                 f"variable {var_name!r} is a family; analyze one column, e.g. "
                 f"{canon.col_names[next(iter(canon.col_index[var_name].values()))]!r}, or use "
@@ -192,7 +192,7 @@ class LXSensitivityAnalyzer:
     # -- constraints ------------------------------------------------------------------------
     def analyze_constraint(self, constraint_name: str) -> LXConstraintSensitivity:
         canon = self.canon
-        if constraint_name in canon.row_index and constraint_name not in canon.scalar_families:
+        if constraint_name in canon.row_index and constraint_name not in canon.scalar_constraints:
             first = canon.row_names[next(iter(canon.row_index[constraint_name].values()))]
             raise ValueError(
                 f"constraint {constraint_name!r} is a family; analyze one row, e.g. {first!r}, "

@@ -226,8 +226,8 @@ class ORToolsSolver:
         start = time.perf_counter()
         self._reload_if_needed()
         code = self._solver.Solve(self._params)
-        if code in (pywraplp.Solver.INFEASIBLE, pywraplp.Solver.ABNORMAL):
-            code = self._confirm_infeasible(code)
+        if code == pywraplp.Solver.INFEASIBLE or (self._is_lp and code == pywraplp.Solver.ABNORMAL):
+            code = self._confirm_infeasible(code)  # a MIP's "abnormal" stays abnormal
         status = self._status(code)
         if status not in ("optimal", "feasible"):
             return RawSolution(status, None, time.perf_counter() - start)
@@ -300,7 +300,7 @@ def to_solution(canon: LXCanonicalModel, raw: RawSolution) -> LXSolution:
     if raw.x is not None:
         x = raw.x.tolist()
         for family, positions in canon.col_index.items():
-            if family in canon.scalar_families:
+            if family in canon.scalar_variables:
                 solution.variables[family] = x[positions[None]]
             else:
                 solution.variables[family] = {k: x[j] for k, j in positions.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import os
@@ -42,19 +43,31 @@ def describe_callable(func: Any) -> str:
 
 
 def callable_key(func: Any) -> str:
-    """A stable key of a callable across processes: qualname, bytecode, constants and the
-    simple values it captures (numbers, strings, tuples of them)."""
+    """A stable key of a callable across processes: qualname, bytecode, constants, and the
+    simple values (numbers, strings, tuples of them) it captures or takes as defaults; a
+    ``functools.partial`` adds its function and simple arguments. Module globals the callable
+    reads and values that are not simple are not part of the key."""
+    if isinstance(func, functools.partial):
+        args = [repr(a) for a in func.args if _simple(a)]
+        kwargs = sorted((k, repr(v)) for k, v in func.keywords.items() if _simple(v))
+        return _digest(["partial", callable_key(func.func), args, kwargs])
     parts: list[Any] = [getattr(func, "__qualname__", repr(type(func)))]
     code = getattr(func, "__code__", None)
     if code is not None:
         parts.append(_code_key(code))
+        captured = []
         for cell in getattr(func, "__closure__", None) or ():
             try:
-                value = cell.cell_contents
+                captured.append(cell.cell_contents)
             except ValueError:
                 continue
-            if _simple(value):
-                parts.append(repr(value))
+        captured += list(getattr(func, "__defaults__", None) or ())
+        captured += sorted((getattr(func, "__kwdefaults__", None) or {}).items())
+        parts += [repr(v) for v in captured if _simple(v)]
+    return _digest(parts)
+
+
+def _digest(parts: list[Any]) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 

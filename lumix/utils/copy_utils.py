@@ -92,7 +92,7 @@ def detach_value(value: Any, memo: dict[int, Any], where: str = "") -> Any:
         if all(a is b for a, b in zip(items, value, strict=True)):
             unchanged.add(id(value))
             return value
-        result = type(value)(items) if not isinstance(value, list) else items
+        result = items if isinstance(value, list) else _rebuild(value, items)
         memo[id(value)] = result
         return result
     if isinstance(value, dict):
@@ -106,6 +106,13 @@ def detach_value(value: Any, memo: dict[int, Any], where: str = "") -> Any:
     return value
 
 
+def _rebuild(original: tuple | set | frozenset, items: list[Any]) -> Any:
+    """A container of ``original``'s type holding ``items`` (named tuples keep their class)."""
+    if hasattr(original, "_make"):
+        return type(original)._make(items)
+    return type(original)(items)
+
+
 def materialize_and_detach_list(items: list[Any] | None, memo: dict[int, Any]) -> list[Any] | None:
     """A new list of the same length and order: ORM instances detached, plain ones deep-copied."""
     if items is None:
@@ -115,7 +122,7 @@ def materialize_and_detach_list(items: list[Any] | None, memo: dict[int, Any]) -
         if orm.is_orm_instance(item):
             out.append(detach_orm_object(item, memo))
         elif isinstance(item, tuple):
-            out.append(tuple(materialize_and_detach_list(list(item), memo)))
+            out.append(_rebuild(item, materialize_and_detach_list(list(item), memo)))
         else:
             out.append(copy.deepcopy(item, memo))
     return out
