@@ -70,11 +70,16 @@ class ScenarioResults(Mapping[str, ScenarioResult]):
     """Read-only mapping ``name -> ScenarioResult`` in the order the scenarios were given."""
 
     def __init__(
-        self, results: list[ScenarioResult], sense: LXObjectiveSense | None, interrupted: bool = False
+        self,
+        results: list[ScenarioResult],
+        sense: LXObjectiveSense | None,
+        interrupted: bool = False,
+        resumed: int = 0,
     ) -> None:
         self._results = {r.name: r for r in results}
         self.sense = sense
         self.interrupted = interrupted
+        self.resumed = resumed  # results taken from the journal rather than solved in this call
 
     def __getitem__(self, name: str) -> ScenarioResult:
         return self._results[name]
@@ -322,6 +327,7 @@ def run_scenarios(
     journal = Journal(store) if store is not None else None
     keys = [s.key for s in specs] if journal is not None else []  # only the journal needs them
     records: dict[int, ResultRecord] = {}
+    resumed = 0
     bar = None
     path = None
     interrupted = False
@@ -333,6 +339,7 @@ def run_scenarios(
             for index, key in enumerate(keys):
                 if key in stored and key not in retry:
                     records[index] = record_from_row(index, stored[key])
+        resumed = len(records)
         tasks = [
             ScenarioTask(
                 i, s.name, s.declarative.spec if s.declarative is not None else (), shipped.get(i)
@@ -418,4 +425,4 @@ def run_scenarios(
                 spec.parameters,
             )
         )
-    return ScenarioResults(results, canon.sense, interrupted)
+    return ScenarioResults(results, canon.sense, interrupted, resumed)

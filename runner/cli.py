@@ -177,7 +177,7 @@ def _run(args: argparse.Namespace) -> int:
 
     keys = [_baseline_key()] + [s.key for s in scenarios]
     try:
-        done = _prepare_journal(journal, keys, resume=args.resume)
+        _prepare_journal(journal, keys, resume=args.resume)
     except Exception as exc:  # a bad URL, a missing driver, a read-only folder
         key = "--store" if args.store else "[run].store" if spec.run.store else "--output"
         raise spec.error(
@@ -192,7 +192,7 @@ def _run(args: argparse.Namespace) -> int:
         f"Sweep {spec.shown}: {spec.kind}, {len(scenarios)} scenarios + baseline on model "
         f"'{canon.name}' ({canon.n_cols} variables, {canon.n_rows} constraints); "
         f"backend {options.backend or 'loky'}, n_jobs {jobs if jobs is not None else 'all cores'}"
-        + (f"; resuming {done} from {journal}" if args.resume else ""),
+        + (f"; resuming from {journal}" if args.resume else ""),
         flush=True,
     )
     start = time.perf_counter()
@@ -235,7 +235,8 @@ def _run(args: argparse.Namespace) -> int:
         "seed": options.seed,
     }
     written = write_results(df, output, meta)
-    solved = int((df["status"] != "cancelled").sum()) - (done if args.resume else 0)
+    done = results.resumed
+    solved = int((df["status"] != "cancelled").sum()) - done
     rate = solved / elapsed if elapsed > 0 else math.inf
     print(f"Results: {written} ({len(df)} rows); journal: {journal}")
     line = f"Time: {elapsed:.1f} s; {solved} solved here ({rate:,.1f} scenarios/s)"
@@ -256,31 +257,22 @@ def _baseline_key() -> str:
     return LXScenario("baseline").key
 
 
-def _prepare_journal(journal: str, keys: list[str], *, resume: bool) -> int:
-    """Without ``resume``, forget this sweep's scenarios in the journal (they are solved
-    again); with it, count those already there. Returns that count."""
-    import sqlalchemy as sa
-
+def _prepare_journal(journal: str, keys: list[str], *, resume: bool) -> None:
+    """Open (create) the journal; without ``resume``, forget this sweep's scenarios in it so
+    they are solved again."""
     from .collector import Journal, results_table
 
     if "://" not in journal:
         Path(journal).expanduser().parent.mkdir(parents=True, exist_ok=True)
     store = Journal(journal)
-    found = 0
     try:
-        with store.engine.begin() as conn:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                where = results_table.c.scenario_key.in_(chunk)
-                if resume:
-                    found += conn.execute(
-                        sa.select(sa.func.count()).select_from(results_table).where(where)
-                    ).scalar_one()
-                else:
+        if not resume:
+            with store.engine.begin() as conn:
+                for start in range(0, len(keys), 500):
+                    where = results_table.c.scenario_key.in_(keys[start : start + 500])
                     conn.execute(results_table.delete().where(where))
     finally:
         store.close()
-    return found
 
 
 def _backend(spec: SweepSpec, options: Any) -> tuple[Any, list[Any]]:

@@ -198,7 +198,7 @@ def test_resume_does_not_recompute(lhs_run: dict) -> None:
     first = pd.read_parquet(lhs_run["output"])
     proc = cli("run", str(lhs_run["spec"]), "--output", str(lhs_run["output"]), "--resume", "--no-progress")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert f"resuming {N + 1} from" in proc.stdout
+    assert "resuming from" in proc.stdout
     assert "0 solved here" in proc.stdout and f"{N + 1} taken from the journal" in proc.stdout
     assert journal_rows(journal) == N + 1
     again = pd.read_parquet(lhs_run["output"])
