@@ -238,15 +238,25 @@ def _set_committed_value() -> Any:
     return set_committed_value
 
 
-def _sa_keys(mapper: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The column and relationship keys of ``mapper``, cached while its property collections
-    are the same objects (SQLAlchemy replaces them when a property is added)."""
+def _sa_keys(mapper: Any) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The column keys and the (relationship key, kind) pairs of ``mapper`` (kind ``"one"`` for
+    a reference, ``"list"`` for a list collection, ``"other"`` for a set/dict collection),
+    cached while its property collections are the same objects (SQLAlchemy replaces them when a
+    property is added)."""
     columns, relationships = mapper.column_attrs, mapper.relationships
     cached = _SA_KEYS.get(mapper)
     if cached is None or cached[0] is not columns or cached[1] is not relationships:
-        cached = (columns, relationships, tuple(p.key for p in columns), tuple(r.key for r in relationships))
+        column_keys = tuple(p.key for p in columns)
+        relationship_keys = tuple((r.key, _relationship_kind(r)) for r in relationships)
+        cached = (columns, relationships, column_keys, relationship_keys)
         _SA_KEYS[mapper] = cached
     return cached[2], cached[3]
+
+
+def _relationship_kind(rel: Any) -> str:
+    if not rel.uselist:
+        return "one"
+    return "list" if rel.collection_class in (None, list) else "other"
 
 
 _IMMUTABLE = (int, float, str, bytes, type(None))  # column values shared, not deep-copied
@@ -303,13 +313,29 @@ def _detach_sqlalchemy(obj: Any, state: Any, memo: dict[int, Any], detach: Any) 
             target[key] = value if isinstance(value, _IMMUTABLE) else _copy_column_value(value, memo)
         else:
             unloaded.append(key)
-    for key in relationship_keys:
+
+    def related(value: Any) -> Any:
+        """One related object: the memo's copy, a detached mapped instance, or ``detach``."""
+        done = memo.get(id(value))
+        if done is not None:
+            return done
+        other = getattr(value, "_sa_instance_state", None)
+        if other is not None and other.obj() is value:
+            return _detach_sqlalchemy(value, other, memo, detach)
+        return detach(value)
+
+    for key, kind in relationship_keys:
         if key in source:
-            set_committed_value(new, key, detach(source[key]))
-        elif (cached := _cached_reference(state, key)) is not _NOT_CACHED:
-            set_committed_value(new, key, detach(cached))
-        else:
+            value = source[key]
+        elif (value := _cached_reference(state, key)) is _NOT_CACHED:
             unloaded.append(key)
+            continue
+        if kind == "one":  # a reference: the fresh copy has no history to commit
+            target[key] = None if value is None else related(value)
+        elif kind == "list":
+            set_committed_value(new, key, [related(v) for v in value])
+        else:
+            set_committed_value(new, key, detach(value))
     new_state.key = state.key
     if unloaded:
         name = mapper.class_.__name__
