@@ -232,7 +232,7 @@ class Dispatcher:
         # joblib's own factory of loky's one reusable executor: a plain loky executor left
         # behind would be picked up by the next joblib.Parallel(loky) call of the process,
         # which then fails (it lacks joblib's temporary-folder manager).
-        executor = get_memmapping_executor(workers)
+        executor = get_memmapping_executor(workers, initializer=_ignore_interrupts)
         size = self._size(len(tasks), workers)
         futures = [
             executor.submit(run_batch, self.ref, batch, inflight_dir) for batch in _batches(tasks, size)
@@ -357,6 +357,13 @@ class Dispatcher:
             raise
         finally:
             data.release()
+
+
+def _ignore_interrupts() -> None:
+    """Worker initializer: a terminal's Ctrl-C reaches the whole process group, but only the
+    parent acts on it (it stops the sweep and kills the workers); a worker caught by it in
+    loky's own code would print a stray traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _drain_work_ids(executor: Any) -> None:
