@@ -60,6 +60,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # this repository's lumix, run from anywhere
+sys.path.insert(0, str(HERE))  # compile_solve's helpers
+from compile_solve import parse_size, size_label  # noqa: E402
 
 from lumix import LXConstraint, LXLinearExpression, LXModel, LXOptimizer, LXVariable  # noqa: E402
 
@@ -291,21 +293,6 @@ def profile(size: tuple[int, int], kind: str, args: argparse.Namespace, workdir:
 
 
 # -- reporting -------------------------------------------------------------------------------
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    try:
-        p, r = text.lower().split("x")
-        size = int(p), int(r)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size {text!r} is not PxR, e.g. 500x50") from None
-    if min(size) < 1:
-        raise argparse.ArgumentTypeError(f"size {text!r} must be positive")
-    return size
-
-
-def size_label(size: tuple[int, int]) -> str:
-    return f"{size[0]}x{size[1]}"
 
 
 def ms(seconds: float) -> str:

@@ -51,6 +51,8 @@ from typing import Any
 
 import numpy as np
 
+from lumix.solvers.ortools import WARM_LP_PARAMETERS
+
 __all__ = [
     "Product",
     "Resource",
@@ -69,7 +71,6 @@ __all__ = [
 ]
 
 REL_TOL = 1e-6
-WARM_GLOP = "use_preprocessing:false use_dual_simplex:true"
 FACTOR_RANGE = (0.8, 1.2)
 PROFIT_SHARE = 0.1
 
@@ -363,7 +364,7 @@ def measure_size(
     warm_scenarios = declarative_scenarios(warm, prefix="warm")
 
     floor_loop(data, warm)
-    floor_loop(data, warm, WARM_GLOP)
+    floor_loop(data, warm, WARM_LP_PARAMETERS)
     out.ours = {k: [] for k in n_jobs_list}
     out.fanout = {k: [] for k in n_jobs_list}
     # Every repeat runs every declarative path back to back, so that a change of the machine's
@@ -372,7 +373,9 @@ def measure_size(
         _log(f"{size[0]}x{size[1]}: repeat {repeat + 1}/{repeats}: the floor loops")
         seconds, floor = _timed(lambda: floor_loop(data, factors), out.floor_cpu)
         out.floor.append(seconds)
-        seconds, warm_floor = _timed(lambda: floor_loop(data, factors, WARM_GLOP), out.floor_warm_cpu)
+        seconds, warm_floor = _timed(
+            lambda: floor_loop(data, factors, WARM_LP_PARAMETERS), out.floor_warm_cpu
+        )
         out.floor_warm.append(seconds)
         _check("floor with the runner's GLOP settings", warm_floor, floor)
         for k in n_jobs_list:
