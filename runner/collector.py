@@ -82,6 +82,13 @@ class Journal:
                     table.delete().where(table.c.run_key == run_key, table.c.scenario_key.in_(keys))
                 )
 
+    def forget_scenarios(self, keys: list[str]) -> None:
+        """Delete the rows of these scenario keys in every run (a sweep started afresh)."""
+        table = results_table
+        with self.engine.begin() as conn:
+            for start in range(0, len(keys), 500):
+                conn.execute(table.delete().where(table.c.scenario_key.in_(keys[start : start + 500])))
+
     def write(self, run_key: str, rows: list[tuple[str, ResultRecord, dict[str, Any]]]) -> None:
         """Commit results (scenario key, record, parameters); existing keys are kept."""
         values = [
