@@ -4,6 +4,9 @@ The journal is one SQLAlchemy table; every result is committed as it arrives (SQ
 mode for a path, any SQLAlchemy URL otherwise). A result is keyed by the run key (model hash,
 solver options, ``keep``) and the scenario key, so re-running the same call skips what is
 done and a parent killed mid-run loses and duplicates nothing.
+
+``Collector`` is the one place that decides a result's final status and attempts: workers
+report solver answers and their own exceptions, backends report crashes and timeouts.
 """
 
 from __future__ import annotations
@@ -12,14 +15,22 @@ import json
 import math
 import pickle
 import sys
+from collections import Counter
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from .worker import ResultRecord
+from lumix.status import Status
 
-__all__ = ["Journal", "Progress"]
+from .results import ScenarioResult, ScenarioResults
+
+if TYPE_CHECKING:
+    from .plan import SweepPlan
+    from .worker import ScenarioTask
+
+__all__ = ["Journal", "Progress", "Collector", "results_table"]
 
 _metadata = sa.MetaData()
 results_table = sa.Table(
@@ -78,9 +89,7 @@ class Journal:
         if keys:
             table = results_table
             with self.engine.begin() as conn:
-                conn.execute(
-                    table.delete().where(table.c.run_key == run_key, table.c.scenario_key.in_(keys))
-                )
+                conn.execute(table.delete().where(table.c.run_key == run_key, table.c.scenario_key.in_(keys)))
 
     def forget_scenarios(self, keys: list[str]) -> None:
         """Delete the rows of these scenario keys in every run (a sweep started afresh)."""
@@ -89,14 +98,14 @@ class Journal:
             for start in range(0, len(keys), 500):
                 conn.execute(table.delete().where(table.c.scenario_key.in_(keys[start : start + 500])))
 
-    def write(self, run_key: str, rows: list[tuple[str, ResultRecord, dict[str, Any]]]) -> None:
-        """Commit results (scenario key, record, parameters); existing keys are kept."""
+    def write(self, run_key: str, rows: list[tuple[str, ScenarioResult]]) -> None:
+        """Commit results (scenario key, result); existing keys are kept."""
         values = [
             {
                 "run_key": run_key,
                 "scenario_key": key,
                 "name": rec.name,
-                "status": rec.status,
+                "status": str(rec.status),
                 "objective_value": rec.objective_value,
                 "solve_time": rec.solve_time,
                 "wall_time": rec.wall_time,
@@ -104,10 +113,10 @@ class Journal:
                 "attempts": rec.attempts,
                 "worker": rec.worker,
                 "error": rec.error,
-                "parameters": json.dumps(params, default=_json_default),
+                "parameters": json.dumps(rec.parameters, default=_json_default),
                 "solution": None if rec.solution is None else pickle.dumps(rec.solution),
             }
-            for key, rec, params in rows
+            for key, rec in rows
         ]
         if not values:
             return
@@ -136,22 +145,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def record_from_row(index: int, row: dict[str, Any]) -> ResultRecord:
-    """A journal row back into a record (for resumed scenarios)."""
+def result_from_row(index: int, row: dict[str, Any], parameters: dict[str, Any]) -> ScenarioResult:
+    """A journal row back into a result (for resumed scenarios)."""
     solution = row["solution"]
     objective = row["objective_value"]
-    return ResultRecord(
-        index,
+    return ScenarioResult(
         row["name"],
         row["status"],
         None if objective is None or math.isnan(objective) else objective,
         row["solve_time"],
         row["wall_time"],
         row["method"],
+        row["attempts"],
         row["worker"],
         row["error"],
         None if solution is None else pickle.loads(solution),
-        attempts=row["attempts"],
+        parameters,
+        index=index,
     )
 
 
@@ -176,3 +186,86 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+class Collector:
+    """Receives what the backend reports, decides each result's final status and attempts,
+    journals each batch, then counts it on the progress bar.
+
+    Results are journaled before they count as finished: an interrupt in between leaves the
+    journal and the returned table agreeing (the batch is redone on resume).
+    """
+
+    def __init__(
+        self,
+        plan: SweepPlan,
+        journal: Journal | None,
+        progress: Progress,
+        retries: int,
+        resumed: dict[int, ScenarioResult] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.journal = journal
+        self.progress = progress
+        self.retries = retries
+        self.results: dict[int, ScenarioResult] = dict(resumed or {})
+        self.resumed = len(self.results)
+        self.crashes: Counter[int] = Counter()
+        self.failed = 0
+
+    # -- what the backend reports ---------------------------------------------------------------
+    def accept(self, results: list[ScenarioResult]) -> None:
+        fresh = [self._final(r) for r in results if r.index not in self.results]
+        if self.journal is not None:
+            keys = self._keys
+            self.journal.write(self.plan.run_key, [(keys[r.index], r) for r in fresh])
+        for result in fresh:
+            self.results[result.index] = result
+        self.failed += sum(r.status.is_failure for r in fresh)
+        self.progress.update(len(fresh), self.failed)
+
+    def retry_crash(self, index: int) -> bool:
+        if self.crashes[index] >= self.retries:
+            return False
+        self.crashes[index] += 1
+        return True
+
+    def crashed(self, index: int, error: str) -> None:
+        self.accept([self._failure(index, Status.CRASHED, error)])
+
+    def timed_out(self, index: int, worker: str, wall_time: float) -> None:
+        timeout = self.plan.timeout
+        error = f"scenario ran longer than timeout={timeout}s; its worker ({worker}) was stopped"
+        self.accept([self._failure(index, Status.TIMEOUT, error, worker=worker, wall_time=wall_time)])
+
+    def batch_failed(self, tasks: list[ScenarioTask], error: str) -> None:
+        self.accept([self._failure(t.index, Status.ERROR, error) for t in tasks])
+
+    # -- deciding ---------------------------------------------------------------------------
+    def _failure(self, index: int, status: Status, error: str, **fields: Any) -> ScenarioResult:
+        spec = self.plan.specs[index]
+        parameters = spec.parameters
+        return ScenarioResult(spec.name, status, error=error, parameters=parameters, index=index, **fields)
+
+    def _final(self, result: ScenarioResult) -> ScenarioResult:
+        """The result as reported, with the sweep's view: a solver stopped by its time limit
+        at the scenario timeout is a ``timeout``; attempts count the crashes retried."""
+        if self.plan.solver_stops_at_timeout and result.status is Status.TIME_LIMIT:
+            result.status = Status.TIMEOUT
+            result.error = f"the solver stopped at timeout={self.plan.timeout}s"
+        result.attempts = 1 + self.crashes[result.index]
+        result.parameters = self.plan.specs[result.index].parameters
+        return result
+
+    @cached_property
+    def _keys(self) -> list[str]:
+        return self.plan.keys()
+
+    # -- the table --------------------------------------------------------------------------
+    def table(self, interrupted: bool) -> ScenarioResults:
+        """Every scenario's result in input order; those never finished are ``cancelled``."""
+        results = [
+            self.results.get(i) or self._failure(i, Status.CANCELLED, "the run was interrupted first")
+            for i in range(len(self.plan.specs))
+        ]
+        return ScenarioResults(results, self.plan.canon.sense, interrupted, self.resumed)

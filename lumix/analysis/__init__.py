@@ -1,6 +1,5 @@
-"""Scenario and what-if analysis, executed through the scenario runner."""
+"""Scenario, what-if and sensitivity analysis: in this process, or in parallel through an executor."""
 
-from .deltas import ResolvedChange, Resolver, apply_changes
 from .scenario import LXScenario, LXScenarioAnalyzer, LXScenarioModification
 from .sensitivity import LXConstraintSensitivity, LXSensitivityAnalyzer, LXVariableSensitivity
 from .whatif import LXWhatIfAnalyzer, LXWhatIfChange, LXWhatIfResult
@@ -15,7 +14,4 @@ __all__ = [
     "LXWhatIfAnalyzer",
     "LXWhatIfChange",
     "LXWhatIfResult",
-    "ResolvedChange",
-    "Resolver",
-    "apply_changes",
 ]

@@ -1,55 +1,99 @@
-"""How the analyzers reach the scenario runner without ``lumix`` importing it.
+"""How the analyzers solve their scenarios: in this process, or through an executor.
 
-The runner registers ``run_scenarios`` under the entry point group
-``lumix.scenario_runners`` (see ``pyproject.toml``); the analyzers look it up here. This keeps
-the layering of DESIGN.md (``lumix`` never imports ``runner``) while every analyzer call goes
-through the runner.
+Serial (the default, as in LumiX): one ``lumix.scenario.ScenarioSession`` in this process,
+no copy or pickle of the model. Parallel: an *executor*, a function with the signature of
+``runner.run_scenarios`` (``executor=runner.run_scenarios``); ``n_jobs > 1`` without one
+looks up the runner registered under the entry point group ``lumix.scenario_runners``
+(installed with this project). ``lumix`` itself never imports the runner.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["scenario_runner", "solve_scenarios", "ENTRY_POINT_GROUP"]
+from ..scenario import ScenarioSession
+from ..solvers.solution import LXSolution
+from ..status import Status
+
+if TYPE_CHECKING:
+    from ..core.model import LXModel
+    from ..solvers.base import LXOptimizer
+    from .scenario import LXScenario
+
+__all__ = ["Executor", "scenario_runner", "solve_scenarios", "ENTRY_POINT_GROUP"]
 
 ENTRY_POINT_GROUP = "lumix.scenario_runners"
+BASELINE = "baseline"
+
+#: ``run_scenarios(model, scenarios, *, optimizer, n_jobs, include_baseline, keep, progress)``
+Executor = Callable[..., Any]
+
+logger = logging.getLogger(__name__)
 
 
 @cache
-def scenario_runner() -> Callable[..., Any]:
+def scenario_runner() -> Executor:
     """The registered ``run_scenarios`` implementation."""
     found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
     if not found:
         raise ImportError(
-            "the analyzers run scenarios through the scenario runner, but none is registered "
+            "n_jobs > 1 runs the scenarios through the scenario runner, but none is registered "
             f"under the entry point group {ENTRY_POINT_GROUP!r}; install this project "
-            "(pip install -e .) so that its runner package is registered"
+            "(pip install -e .) or pass executor=runner.run_scenarios"
         )
-    return found[0].load()
+    runner: Executor = found[0].load()
+    return runner
 
 
 def solve_scenarios(
-    model: Any, scenarios: list[Any], optimizer: Any, n_jobs: int | None, include_baseline: bool
-) -> dict[str, Any]:
-    """``{name: LXSolution}`` of ``scenarios`` through the runner; ``n_jobs`` 1 or ``None``
-    solves serially in this process, as LumiX does."""
-    from ..solvers.solution import LXSolution
-
-    serial = n_jobs in (None, 1)
-    results = scenario_runner()(
+    model: LXModel,
+    scenarios: Sequence[LXScenario],
+    optimizer: LXOptimizer,
+    n_jobs: int | None,
+    include_baseline: bool,
+    executor: Executor | None = None,
+) -> dict[str, LXSolution]:
+    """``{name: LXSolution}`` of ``scenarios`` (and the baseline first, when asked)."""
+    if executor is None and n_jobs in (None, 1):
+        return _solve_here(model, scenarios, optimizer, include_baseline)
+    run = executor or scenario_runner()
+    results = run(
         model,
-        scenarios,
+        list(scenarios),
         optimizer=optimizer,
-        n_jobs=1 if serial else n_jobs,
-        backend="sequential" if serial else None,
+        n_jobs=n_jobs,
         include_baseline=include_baseline,
         keep="full",
         progress=False,
     )
     return {
-        name: r.solution or LXSolution(r.objective_value, r.status, r.solve_time)
+        name: r.solution or LXSolution(r.objective_value, str(r.status), r.solve_time)
         for name, r in results.items()
     }
+
+
+def _solve_here(
+    model: LXModel, scenarios: Sequence[LXScenario], optimizer: LXOptimizer, include_baseline: bool
+) -> dict[str, LXSolution]:
+    canon = model.to_canonical()
+    session = ScenarioSession(canon, model, optimizer.options, keep="full")
+    for scenario in scenarios:  # every target is checked before anything is solved
+        session.resolver.check_scenario(scenario)
+    solved = {BASELINE: _solution(session, BASELINE)} if include_baseline else {}
+    solved.update((scenario.name, _solution(session, scenario.name, scenario)) for scenario in scenarios)
+    return solved
+
+
+def _solution(session: ScenarioSession, name: str, scenario: LXScenario | None = None) -> LXSolution:
+    """The scenario's solution (the base model's without a scenario); a scenario whose
+    callable raises gets status ``"error"``."""
+    try:
+        outcome = session.solve() if scenario is None else session.solve_scenario(scenario)
+    except Exception:
+        logger.warning("scenario %r failed", name, exc_info=True)
+        return LXSolution(None, Status.ERROR, 0.0)
+    return outcome.solution or LXSolution(outcome.objective_value, str(outcome.status), outcome.solve_time)

@@ -2,7 +2,7 @@
 
 A modification names a target by family (``"capacity"``) or instance (``"capacity[2]"``) and
 changes numbers only: a constraint's right-hand side, a variable's bounds, an objective
-coefficient or a matrix coefficient. ``lumix.analysis.deltas`` resolves targets against a
+coefficient or a matrix coefficient. ``lumix.scenario`` resolves targets against a
 compiled model and applies them to a persistent solver.
 """
 
@@ -14,7 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self
 
+from ..core.enums import LXObjectiveSense
+from ..solvers.base import LXOptimizer
 from ..utils.callables import callable_key
+from ._executor import BASELINE, Executor, solve_scenarios
+from .report import comparison_table
 
 __all__ = ["LXScenario", "LXScenarioModification", "MODIFICATION_TYPES"]
 
@@ -225,10 +229,11 @@ class LXScenario:
 
 
 class LXScenarioAnalyzer:
-    """Runs named scenarios of a base model through the scenario runner.
+    """Runs named scenarios of a base model; results are ``{name: LXSolution}``.
 
-    ``n_jobs=1`` (the default, as LumiX) solves serially in this process; a larger ``n_jobs``
-    solves in parallel worker processes. Results are ``{name: LXSolution}``.
+    ``n_jobs=1`` (the default, as LumiX) solves serially in this process, in one persistent
+    solver (``lumix.scenario.ScenarioSession``). ``executor=runner.run_scenarios`` or a larger
+    ``n_jobs`` solves in parallel through the scenario runner.
     """
 
     def __init__(
@@ -238,13 +243,13 @@ class LXScenarioAnalyzer:
         include_baseline: bool = True,
         *,
         n_jobs: int | None = 1,
+        executor: Executor | None = None,
     ) -> None:
-        from ..solvers.base import LXOptimizer
-
         self.base_model = base_model
         self.optimizer = optimizer or LXOptimizer()
         self.include_baseline = include_baseline
         self.n_jobs = n_jobs
+        self.executor = executor
         self.scenarios: dict[str, LXScenario] = {}
         self.results: dict[str, Any] = {}
 
@@ -258,9 +263,9 @@ class LXScenarioAnalyzer:
         return self
 
     def _run(self, scenarios: list[LXScenario], include_baseline: bool, n_jobs: int | None) -> dict[str, Any]:
-        from ._executor import solve_scenarios
-
-        return solve_scenarios(self.base_model, scenarios, self.optimizer, n_jobs, include_baseline)
+        return solve_scenarios(
+            self.base_model, scenarios, self.optimizer, n_jobs, include_baseline, self.executor
+        )
 
     def run_scenario(self, scenario_name: str) -> Any:
         if scenario_name not in self.scenarios:
@@ -284,8 +289,6 @@ class LXScenarioAnalyzer:
         return self.results.get(scenario_name)
 
     def _maximize(self) -> bool:
-        from ..core.enums import LXObjectiveSense
-
         return self.base_model.objective_sense is LXObjectiveSense.MAXIMIZE
 
     def get_best_scenario(self, maximize: bool | None = None) -> str | None:
@@ -296,6 +299,14 @@ class LXScenarioAnalyzer:
         pick = max if maximize else min
         return pick(feasible, key=lambda n: feasible[n].objective_value)
 
+    def _ordered(self, names: list[str], include_baseline: bool, by_objective: bool) -> list[str]:
+        names = [n for n in names if n in self.results and (include_baseline or n != BASELINE)]
+        if not by_objective:
+            return names
+        feasible = [n for n in names if self.results[n].is_feasible()]
+        feasible.sort(key=lambda n: self.results[n].objective_value, reverse=self._maximize())
+        return feasible + [n for n in names if n not in feasible]
+
     def compare_scenarios(
         self,
         scenario_names: list[str] | None = None,
@@ -305,37 +316,27 @@ class LXScenarioAnalyzer:
         """A readable table: objective, status and change against the baseline."""
         if not self.results:
             return "No results available. Run scenarios first."
-        names = [n for n in (scenario_names or list(self.results)) if n in self.results]
-        if not include_baseline:
-            names = [n for n in names if n != "baseline"]
-        if sort_by_objective:
-            feasible = [n for n in names if self.results[n].is_feasible()]
-            feasible.sort(key=lambda n: self.results[n].objective_value, reverse=self._maximize())
-            names = feasible + [n for n in names if n not in feasible]
-        base = self.results.get("baseline")
+        names = self._ordered(scenario_names or list(self.results), include_baseline, sort_by_objective)
+        base = self.results.get(BASELINE)
         base_obj = base.objective_value if base is not None and base.is_feasible() else None
-        width = max([len(n) for n in names] + [8])
-        lines = ["Scenario Comparison", "=" * (width + 48)]
+        rows = [(n, self.results[n].objective_value, self.results[n].status) for n in names]
+        table = comparison_table(rows, base_obj, decimals=2, change_header="vs Baseline")
+        lines = ["Scenario Comparison", "=" * len(table.splitlines()[0])]
         if base is not None:
             shown = f"{base_obj:,.2f}" if base_obj is not None else "-"
             lines += [f"Baseline Objective: {shown} ({base.status})", ""]
-        lines.append(f"{'Scenario':<{width}}  {'Objective':>15}  {'Status':>12}  {'vs Baseline':>12}")
-        lines.append("-" * (width + 48))
-        for n in names:
-            s = self.results[n]
-            obj = f"{s.objective_value:,.2f}" if s.is_feasible() else "-"
-            if base_obj and s.is_feasible() and n != "baseline":
-                diff = f"{(s.objective_value - base_obj) / abs(base_obj) * 100:+.2f}%"
-            else:
-                diff = "-"
-            lines.append(f"{n:<{width}}  {obj:>15}  {s.status:>12}  {diff:>12}")
+        lines.append(table)
+        return "\n".join([*lines, *self._descriptions(names)])
+
+    def _descriptions(self, names: list[str]) -> list[str]:
         described = [(n, self.scenarios[n]) for n in names if n in self.scenarios]
-        if described:
-            lines += ["", "Scenario Descriptions:"]
-            for n, scenario in described:
-                lines.append(f"  {n}: {scenario.description or 'No description'}")
-                lines += [f"    - {m.description}" for m in scenario.modifications if m.description]
-        return "\n".join(lines)
+        if not described:
+            return []
+        lines = ["", "Scenario Descriptions:"]
+        for n, scenario in described:
+            lines.append(f"  {n}: {scenario.description or 'No description'}")
+            lines += [f"    - {m.description}" for m in scenario.modifications if m.description]
+        return lines
 
     def sensitivity_to_parameter(
         self,

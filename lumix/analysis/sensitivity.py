@@ -17,6 +17,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
+from ..status import Status
+
 if TYPE_CHECKING:
     from ..compile import LXCanonicalModel
     from ..core.model import LXModel
@@ -75,7 +77,7 @@ def rhs_ranges(canon: LXCanonicalModel) -> dict[str, tuple[float, float]]:
         raise SolverError(f"RHS ranging needs an LP; model '{canon.name}' has integer columns")
     solver = ORToolsSolver(canon)
     raw = solver.solve()
-    if raw.status != "optimal":
+    if raw.status is not Status.OPTIMAL:
         raise SolverError(f"RHS ranging needs an optimal LP, model '{canon.name}' is {raw.status!r}")
     col_status, row_status = solver.basis()
     from ortools.linear_solver import pywraplp
@@ -240,11 +242,11 @@ class LXSensitivityAnalyzer:
 
     def get_most_sensitive_constraints(self, top_n: int = 10) -> list[tuple[str, LXConstraintSensitivity]]:
         rows = [(n, s) for n, s in self.analyze_all_constraints().items() if s.shadow_price is not None]
-        return sorted(rows, key=lambda item: abs(item[1].shadow_price), reverse=True)[:top_n]
+        return sorted(rows, key=lambda item: abs(item[1].shadow_price or 0.0), reverse=True)[:top_n]
 
     def get_most_sensitive_variables(self, top_n: int = 10) -> list[tuple[str, LXVariableSensitivity]]:
         cols = [(n, s) for n, s in self.analyze_all_variables().items() if s.reduced_cost is not None]
-        return sorted(cols, key=lambda item: abs(item[1].reduced_cost), reverse=True)[:top_n]
+        return sorted(cols, key=lambda item: abs(item[1].reduced_cost or 0.0), reverse=True)[:top_n]
 
     def identify_bottlenecks(self, shadow_price_threshold: float = 0.01) -> list[str]:
         """Binding rows whose shadow price is at least ``shadow_price_threshold``, largest first."""

@@ -1,21 +1,27 @@
-"""``LXWhatIfAnalyzer``: one change at a time against the baseline, run through the runner.
+"""``LXWhatIfAnalyzer``: one change at a time against the baseline.
 
 Targets name a family (``"capacity"``) or one instance (``"capacity[2]"``). Each what-if is a
 declarative scenario solved incrementally from the compiled model; sweeps
 (``sensitivity_range``, the confirmation step of ``find_bottlenecks``) run in parallel with
-``n_jobs``.
+``n_jobs`` or an ``executor``.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..core.enums import LXObjectiveSense
+from ..solvers.base import LXOptimizer
+from ..status import Status
+from ._executor import Executor, solve_scenarios
 from .scenario import LXScenario
+
+if TYPE_CHECKING:
+    from ..compile import LXCanonicalModel
 
 __all__ = ["LXWhatIfAnalyzer", "LXWhatIfResult", "LXWhatIfChange"]
 
@@ -45,7 +51,9 @@ class LXWhatIfResult:
 
 
 class LXWhatIfAnalyzer:
-    """What-if analysis of a model; ``n_jobs`` parallelises the sweeps (default serial)."""
+    """What-if analysis of a model. Each what-if solves in this process; the sweeps
+    (``sensitivity_range``, ``find_bottlenecks``) run in parallel with ``n_jobs > 1`` or an
+    ``executor`` (``runner.run_scenarios``)."""
 
     def __init__(
         self,
@@ -54,19 +62,17 @@ class LXWhatIfAnalyzer:
         baseline_solution: Any = None,
         *,
         n_jobs: int | None = 1,
+        executor: Executor | None = None,
     ) -> None:
-        from ..solvers.base import LXOptimizer
-
         self.model = model
         self.optimizer = optimizer or LXOptimizer()
         self.n_jobs = n_jobs
+        self.executor = executor
         self._baseline = baseline_solution
 
     # -- plumbing ---------------------------------------------------------------------------
     def _run(self, scenarios: list[LXScenario], n_jobs: int | None = 1) -> dict[str, Any]:
-        from ._executor import solve_scenarios
-
-        return solve_scenarios(self.model, scenarios, self.optimizer, n_jobs, include_baseline=False)
+        return solve_scenarios(self.model, scenarios, self.optimizer, n_jobs, False, self.executor)
 
     @property
     def _maximize(self) -> bool:
@@ -109,8 +115,9 @@ class LXWhatIfAnalyzer:
             scenario.modify_constraint_rhs(name, add=by)
             text = f"{verb} {name} RHS by {abs(by)}"
         else:
-            scenario.modify_constraint_rhs(name, add_percent=by_percent)
-            text = f"{verb} {name} RHS by {abs(by_percent) * 100:.1f}%"
+            percent = float(given[0])
+            scenario.modify_constraint_rhs(name, add_percent=percent)
+            text = f"{verb} {name} RHS by {abs(percent) * 100:.1f}%"
         solution = self._run([scenario])[scenario.name]
         change = LXWhatIfChange("constraint_rhs", name, text, None, to, by)
         return self._result(text, solution, [change])
@@ -210,27 +217,18 @@ class LXWhatIfAnalyzer:
         if not base.is_feasible():
             raise ValueError(f"find_bottlenecks needs a feasible baseline (status {base.status!r})")
         sign = 1.0 if self._maximize else -1.0
-        if base.shadow_prices:
-            scores = []
-            for row, name in enumerate(canon.row_names):
-                dual = base.shadow_prices.get(name, 0.0)
-                relax = -1.0 if canon.row_sense[row] == ">=" else 1.0
-                scores.append(sign * dual * relax if canon.row_sense[row] != "==" else abs(dual))
-            order = np.argsort(scores)[::-1][:top_n]
-            candidates = [canon.row_names[i] for i in order if scores[i] > 0]
-        else:  # a MIP has no duals: test every row
-            candidates = list(canon.row_names)
-        scenarios = []
-        for name in candidates:
-            relax = -1.0 if canon.row_sense[canon.row(name)] == ">=" else 1.0
-            scenarios.append(LXScenario(name).modify_constraint_rhs(name, add=relax * test_amount))
+        candidates = _bottleneck_candidates(canon, base, sign, top_n)
+        scenarios = [
+            LXScenario(name).modify_constraint_rhs(name, add=_loosening(canon, name) * test_amount)
+            for name in candidates
+        ]
         solved = self._run(scenarios, self.n_jobs)
         found = []
         for name in candidates:
             solution = solved[name]
             if solution.is_feasible():
                 found.append((name, sign * (solution.objective_value - base.objective_value) / test_amount))
-            elif solution.status == "unbounded":
+            elif solution.status == Status.UNBOUNDED:
                 found.append((name, math.inf))
         found.sort(key=lambda item: item[1], reverse=True)
         return found[:top_n]
@@ -250,3 +248,22 @@ class LXWhatIfAnalyzer:
             (v, solved[s.name].objective_value if solved[s.name].is_feasible() else math.nan)
             for v, s in zip(values, scenarios, strict=True)
         ]
+
+
+def _loosening(canon: LXCanonicalModel, name: str) -> float:
+    """The direction that loosens row ``name``: down for ``>=``, up otherwise."""
+    return -1.0 if canon.row_sense[canon.row(name)] == ">=" else 1.0
+
+
+def _bottleneck_candidates(canon: LXCanonicalModel, base: Any, sign: float, top_n: int) -> list[str]:
+    """The ``top_n`` rows whose relaxation the baseline's shadow prices rank highest; every
+    row for a MIP (no duals)."""
+    if not base.shadow_prices:
+        return list(canon.row_names)
+    scores = []
+    for row, name in enumerate(canon.row_names):
+        dual = base.shadow_prices.get(name, 0.0)
+        sense = canon.row_sense[row]
+        scores.append(abs(dual) if sense == "==" else sign * dual * _loosening(canon, name))
+    order = np.argsort(scores)[::-1][:top_n]
+    return [canon.row_names[i] for i in order if scores[i] > 0]

@@ -90,7 +90,7 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _restore(cls: type, state: dict[str, Any]) -> Any:
+def _restore(cls: Any, state: dict[str, Any]) -> Any:
     obj = cls.__new__(cls)
     obj.__dict__.update(state)
     return obj
@@ -146,7 +146,7 @@ class Detachable:
         if data is None:
             session = self.__dict__.get("_session")
             model_type = self.__dict__.get("model_type")
-            if session is None and (model_type is None or not orm.reads_without_session(model_type)):
+            if model_type is None or (session is None and not orm.reads_without_session(model_type)):
                 return None
             data = ctx.read(ctx.owner, model_type, session)
         return materialize_and_detach_list(data, memo)

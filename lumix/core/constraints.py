@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, Self, TypeVar
 
+from ..expand import constraint_instances
 from ._copying import Detachable
 from ._source import DataBacked
 from .enums import LXConstraintSense
@@ -92,6 +93,5 @@ class LXConstraint(DataBacked, Detachable, Generic[TModel]):
         )
 
     def get_instances(self) -> list[Any]:
-        from ..compile import constraint_instances
-
+        """The row instances (reads the ORM when bound to one); ``[None]`` for one constraint."""
         return constraint_instances(self)

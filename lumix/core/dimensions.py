@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, Self, TypeVar
 
+from ..expand import dimension_instances
 from ._copying import Detachable
 from ._source import split_from_model_args
 
@@ -53,8 +54,7 @@ class LXIndexDimension(Detachable, Generic[TModel]):
         return self
 
     def get_instances(self) -> list[Any]:
-        from ..compile import dimension_instances
-
+        """The dimension's instances after its filter (reads the ORM when bound to one)."""
         return dimension_instances(self)
 
 

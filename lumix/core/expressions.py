@@ -125,7 +125,7 @@ class LXLinearExpression(Detachable, Generic[TModel]):
         return self
 
     def copy(self) -> LXLinearExpression:
-        new = LXLinearExpression()
+        new: LXLinearExpression[Any] = LXLinearExpression()
         new.terms = list(self.terms)
         new.multi_terms = list(self.multi_terms)
         new.constant = self.constant

@@ -133,7 +133,11 @@ class LXModel(Detachable):
 
     # -- compiling --------------------------------------------------------------------------
     def to_canonical(self) -> LXCanonicalModel:
-        """Expand the model into arrays (see ``lumix.compile``)."""
+        """Expand the model into arrays (see ``lumix.compile``).
+
+        The one place the core reaches up to the compiler, so the import is deferred to the
+        call: ``lumix.compile`` builds on ``lumix.expand`` and the passes, never on the core.
+        """
         from ..compile import compile_model
 
         canon, reads = compile_model(self, with_reads=True)

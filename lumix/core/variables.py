@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
+from ..expand import variable_instances, variable_key
 from ._copying import Detachable
 from ._source import DataBacked
 from .dimensions import LXCartesianProduct, LXIndexDimension
@@ -26,7 +27,7 @@ class LXVariable(DataBacked, Detachable, Generic[TModel, TValue]):
 
     A family without any data source or index is a single scalar variable named ``name``.
     Callables given to the builder (index, bounds, cost, filters) are stored, never called
-    here; the compiler (``lumix.compile``) evaluates them once per compile.
+    here; ``lumix.expand`` evaluates them once per compile.
     """
 
     _STATE_KEYS = (
@@ -156,14 +157,10 @@ class LXVariable(DataBacked, Detachable, Generic[TModel, TValue]):
 
     def get_instances(self) -> list[Any]:
         """The family's instances after filters (reads the ORM when bound to one)."""
-        from ..compile import variable_instances
-
         return variable_instances(self)
 
     def index_key(self, instance: Any) -> Any:
         """The index key of one instance (``indexed_by``, dimension keys or join key)."""
-        from ..compile import variable_key
-
         return variable_key(self, instance)
 
     def cost_expression(self) -> LXLinearExpression | None:

@@ -20,6 +20,7 @@ from ortools.linear_solver import linear_solver_pb2, pywraplp
 
 from ..core.enums import LXObjectiveSense
 from ..errors import SolverError
+from ..status import Status
 from .solution import LXSolution
 
 if TYPE_CHECKING:
@@ -33,12 +34,12 @@ WARM_LP_PARAMETERS = "use_preprocessing:false use_dual_simplex:true"
 SCIP_INFINITY_ARTIFACT = 1e18
 
 _STATUS = {
-    pywraplp.Solver.OPTIMAL: "optimal",
-    pywraplp.Solver.FEASIBLE: "feasible",
-    pywraplp.Solver.INFEASIBLE: "infeasible",
-    pywraplp.Solver.UNBOUNDED: "unbounded",
-    pywraplp.Solver.ABNORMAL: "abnormal",
-    pywraplp.Solver.NOT_SOLVED: "not_solved",
+    pywraplp.Solver.OPTIMAL: Status.OPTIMAL,
+    pywraplp.Solver.FEASIBLE: Status.FEASIBLE,
+    pywraplp.Solver.INFEASIBLE: Status.INFEASIBLE,
+    pywraplp.Solver.UNBOUNDED: Status.UNBOUNDED,
+    pywraplp.Solver.ABNORMAL: Status.ABNORMAL,
+    pywraplp.Solver.NOT_SOLVED: Status.NOT_SOLVED,
 }
 
 
@@ -46,7 +47,7 @@ _STATUS = {
 class RawSolution:
     """A solve's outcome as arrays in canonical column / row order (compact to ship)."""
 
-    status: str
+    status: Status
     objective_value: float | None
     solve_time: float
     x: np.ndarray | None = None
@@ -229,7 +230,7 @@ class ORToolsSolver:
         if code == pywraplp.Solver.INFEASIBLE or (self._is_lp and code == pywraplp.Solver.ABNORMAL):
             code = self._confirm_infeasible(code)  # a MIP's "abnormal" stays abnormal
         status = self._status(code)
-        if status not in ("optimal", "feasible"):
+        if not status.is_feasible:
             return RawSolution(status, None, time.perf_counter() - start)
         objective = self._solver.Objective()
         raw = RawSolution(status, float(objective.Value()), 0.0)
@@ -237,7 +238,7 @@ class ORToolsSolver:
             response = linear_solver_pb2.MPSolutionResponse()
             self._solver.FillSolutionResponseProto(response)
             raw.x = np.asarray(response.variable_value, dtype=float)
-            if self._is_lp and status == "optimal":
+            if self._is_lp and status is Status.OPTIMAL:
                 raw.duals = np.asarray(response.dual_value, dtype=float)
                 raw.reduced_costs = np.asarray(response.reduced_cost, dtype=float)
         raw.solve_time = time.perf_counter() - start
@@ -245,16 +246,16 @@ class ORToolsSolver:
             if abs(raw.objective_value) >= 10 * SCIP_INFINITY_ARTIFACT or (
                 raw.x is not None and raw.x.size and np.abs(raw.x).max() >= SCIP_INFINITY_ARTIFACT
             ):
-                return RawSolution("unbounded", None, raw.solve_time)
+                return RawSolution(Status.UNBOUNDED, None, raw.solve_time)
             bound = objective.BestBound()
             if math.isfinite(bound):
                 raw.gap = abs(raw.objective_value - bound) / max(abs(raw.objective_value), 1e-10)
         return raw
 
-    def _status(self, code: int) -> str:
+    def _status(self, code: int) -> Status:
         if code == pywraplp.Solver.NOT_SOLVED and self._time_limit is not None:
-            return "time_limit"
-        return _STATUS.get(code, "unknown")
+            return Status.TIME_LIMIT
+        return _STATUS.get(code, Status.UNKNOWN)
 
     def _confirm_infeasible(self, code: int) -> int:
         """Tell infeasible from unbounded where the first answer may mean either."""

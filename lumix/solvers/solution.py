@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LXSolution"]
+from ..status import Status
 
-FEASIBLE_STATUSES = frozenset({"optimal", "feasible"})
+__all__ = ["LXSolution"]
 
 
 def _name(var_or_name: Any) -> str:
@@ -34,6 +34,9 @@ class LXSolution:
     iterations: int | None = None
     nodes: int | None = None
 
+    def __post_init__(self) -> None:
+        self.status = str(self.status)  # a plain string, as in LumiX (``Status`` values)
+
     @property
     def mapped(self) -> dict[str, Any]:
         """Values of the indexed families, ``{family: {key: value}}``."""
@@ -59,10 +62,10 @@ class LXSolution:
         return self.reduced_costs.get(name)
 
     def is_optimal(self) -> bool:
-        return self.status == "optimal"
+        return self.status == Status.OPTIMAL
 
     def is_feasible(self) -> bool:
-        return self.status in FEASIBLE_STATUSES
+        return self.status in (Status.OPTIMAL, Status.FEASIBLE)
 
     def summary(self) -> str:
         objective = "n/a" if self.objective_value is None else f"{self.objective_value:.6f}"

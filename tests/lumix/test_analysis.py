@@ -78,6 +78,67 @@ def test_scenario_analyzer_run_one_and_unknown(wyndor):
         analyzer.run_all_scenarios()
 
 
+def test_serial_analyzer_solves_in_process_without_the_runner_or_a_pickle(wyndor, monkeypatch):
+    """The default (serial) analyzer needs no registered runner (a checkout on ``sys.path``
+    that is not pip-installed) and neither copies nor pickles the model."""
+    from lumix import LXModel
+    from lumix.analysis import _executor
+
+    model, _, _ = wyndor
+    monkeypatch.setattr(_executor, "entry_points", lambda group: [])
+    _executor.scenario_runner.cache_clear()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a serial analyzer copied or pickled the model")
+
+    monkeypatch.setattr(LXModel, "__deepcopy__", refuse)
+    monkeypatch.setattr(LXModel, "__getstate__", refuse)
+    analyzer = LXScenarioAnalyzer(model).add_scenario(
+        LXScenario("more_plant2").modify_constraint_rhs("capacity[plant2]", set_value=18)
+    )
+    results = analyzer.run_all_scenarios()
+    monkeypatch.undo()
+    _executor.scenario_runner.cache_clear()
+    assert results["baseline"].objective_value == pytest.approx(WYNDOR_OPTIMUM)
+    assert results["more_plant2"].objective_value == pytest.approx(solve_with_capacity("plant2", 18))
+    assert results["more_plant2"].shadow_prices  # keep="full": duals as LumiX gives them
+
+
+def test_parallel_analyzer_without_a_runner_says_how_to_get_one(wyndor, monkeypatch):
+    from lumix.analysis import _executor
+
+    model, _, _ = wyndor
+    monkeypatch.setattr(_executor, "entry_points", lambda group: [])
+    _executor.scenario_runner.cache_clear()
+    analyzer = LXScenarioAnalyzer(model, n_jobs=2).add_scenario(LXScenario("same"))
+    try:
+        with pytest.raises(ImportError, match="executor=runner.run_scenarios"):
+            analyzer.run_all_scenarios()
+    finally:
+        monkeypatch.undo()
+        _executor.scenario_runner.cache_clear()
+
+
+def test_analyzers_run_in_parallel_through_an_executor(wyndor):
+    from runner import run_scenarios
+
+    model, _, _ = wyndor
+    calls = []
+
+    def executor(*args, **kwargs):
+        calls.append(kwargs["n_jobs"])
+        return run_scenarios(*args, **kwargs)
+
+    scenario = LXScenario("less_everything").modify_constraint_rhs("capacity", multiply=0.5)
+    analyzer = LXScenarioAnalyzer(model, executor=executor).add_scenario(scenario)
+    assert analyzer.run_all_scenarios()["less_everything"].objective_value == pytest.approx(WYNDOR_OPTIMUM / 2)
+    whatif = LXWhatIfAnalyzer(model, executor=executor, n_jobs=2)
+    curve = whatif.sensitivity_range("capacity[plant2]", 6, 18, num_points=3)
+    assert [v for v, _ in curve] == [6, 12, 18]
+    assert curve[1][1] == pytest.approx(WYNDOR_OPTIMUM)
+    assert calls == [1, 2]
+
+
 def test_sensitivity_to_parameter(wyndor):
     model, _, _ = wyndor
     analyzer = LXScenarioAnalyzer(model)

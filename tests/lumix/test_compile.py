@@ -382,3 +382,55 @@ def test_errors_survive_pickling(products, resources):
     again = pickle.loads(pickle.dumps(info.value))
     assert type(again) is ModelError
     assert str(again) == str(info.value)
+
+
+# -- module boundaries: core -> expand <- compile ------------------------------------------------
+
+
+def _modules_after_import(module: str) -> set[str]:
+    """The ``lumix`` modules loaded by importing ``module`` alone, in a fresh interpreter whose
+    ``lumix`` package is a bare namespace (its ``__init__``, which imports everything, not run)."""
+    import json
+    import pathlib
+    import subprocess
+    import sys
+
+    import lumix
+
+    code = (
+        "import importlib, json, sys, types\n"
+        f"pkg = types.ModuleType('lumix'); pkg.__path__ = [{str(pathlib.Path(lumix.__file__).parent)!r}]\n"
+        "sys.modules['lumix'] = pkg\n"
+        f"importlib.import_module({module!r})\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('lumix.'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout))
+
+
+def test_expand_imports_nothing_from_core():
+    loaded = _modules_after_import("lumix.expand")
+    assert "lumix.expand" in loaded
+    assert not {m for m in loaded if m.startswith(("lumix.core", "lumix.compile"))}
+
+
+def test_core_does_not_import_the_compiler():
+    loaded = _modules_after_import("lumix.core")
+    assert "lumix.expand" in loaded  # get_instances() goes down to expand
+    assert "lumix.compile" not in loaded
+
+
+def test_compile_is_expand_then_passes_then_arrays(wyndor):
+    from lumix.compile import assemble
+    from lumix.expand import expand_model
+    from lumix.passes import apply_passes
+
+    model, _, _ = wyndor
+    expanded = expand_model(model)
+    assert [(b.name, b.keys, b.start) for b in expanded.columns] == [("production", [1, 2, 3], 0)]
+    assert [(b.name, b.keys, b.sense) for b in expanded.rows] == [
+        ("capacity", ["plant1", "plant2", "plant3"], "<=")
+    ]
+    assert expanded.rows[0].rhs == [4.0, 12.0, 18.0]
+    assert apply_passes(model, expanded) is expanded  # a model without goals needs no pass
+    assert assemble(expanded).content_hash == compile_model(model).content_hash

@@ -1,8 +1,8 @@
 """Worker memory stays flat over a long sweep.
 
-Each ``ResultRecord`` carries its worker's resident set size (``rss``, read from
-``/proc/self/statm`` after the scenario). The records are tapped where they reach the
-collector (the ``Dispatcher``'s ``on_records``), in completion order, and grouped by worker;
+Each ``ScenarioResult`` carries its worker's resident set size (``rss``, read from
+``/proc/self/statm`` after its batch). The results are tapped where they reach the
+collector (``Collector.accept``), in completion order, and grouped by worker;
 per worker the median RSS of its last quarter of scenarios may exceed that of its first
 quarter by a few MB at most (the first quarter is past the model load and the solver's
 first allocations, so a leak of tens of KB per scenario shows).
@@ -16,11 +16,10 @@ from collections import defaultdict
 
 import pytest
 
-import runner.api
 from lumix import LXModel
 from lumix.analysis import LXScenario
 from runner import run_scenarios
-from runner.pool import Dispatcher
+from runner.collector import Collector
 
 from .conftest import production_model, standard_products, standard_resources
 
@@ -30,24 +29,18 @@ MB = 1 << 20
 GROWTH_LIMIT = 20 * MB
 
 
-class TappingDispatcher(Dispatcher):
-    """A ``Dispatcher`` that also keeps every record it hands to the collector."""
-
-    tapped: list = []
-
-    def __init__(self, *args, on_records, **kwargs) -> None:
-        def tap(records):
-            TappingDispatcher.tapped.extend(records)
-            on_records(records)
-
-        super().__init__(*args, on_records=tap, **kwargs)
-
-
 @pytest.fixture
 def tap(monkeypatch):
-    TappingDispatcher.tapped = []
-    monkeypatch.setattr(runner.api, "Dispatcher", TappingDispatcher)
-    return TappingDispatcher.tapped
+    """Every result the backend hands to the collector, in arrival order."""
+    tapped: list = []
+    accept = Collector.accept
+
+    def tapping(self, results):
+        tapped.extend(results)
+        accept(self, results)
+
+    monkeypatch.setattr(Collector, "accept", tapping)
+    return tapped
 
 
 def growth_by_worker(records) -> dict[str, float]:

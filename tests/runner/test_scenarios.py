@@ -397,14 +397,13 @@ UNKNOWN = [
 ]
 
 
-class _NoDispatch:
-    def __init__(self, *args, **kwargs):
-        raise AssertionError("a worker was started for a sweep with an unknown target")
+def _no_dispatch(*args, **kwargs):
+    raise AssertionError("a worker was started for a sweep with an unknown target")
 
 
 @pytest.mark.parametrize("bad, match", UNKNOWN, ids=[s.name for s, _ in UNKNOWN])
 def test_unknown_targets_raise_before_any_worker(standard_model, monkeypatch, tmp_path, bad, match):
-    monkeypatch.setattr(runner.api, "Dispatcher", _NoDispatch)
+    monkeypatch.setattr(runner.api, "_dispatch", _no_dispatch)
     store = tmp_path / "journal.db"
     good = [LXScenario(f"ok{k}").modify_constraint_rhs("capacity", multiply=1.1) for k in range(3)]
     with pytest.raises(ScenarioError, match=match):

@@ -1,0 +1,43 @@
+"""Model passes: rewrites of the expanded model between expansion and arrays.
+
+A pass is a callable ``rewrite(model, expanded) -> expanded``: it receives the ``LXModel``
+(declarations only; it must not call the model's callables, which ``lumix.expand`` alone
+does) and the ``ExpandedModel`` of ``lumix.expand``, and returns the expanded model to
+assemble, e.g. with deviation columns and a weighted objective added (goal programming) or
+products, ``abs`` / ``min`` / ``max`` and piecewise terms replaced by linear rows and
+columns (linearization). A pass that adds columns appends column blocks after the
+existing ones, so the column positions already in rows stay valid.
+``lumix.compile.compile_model`` runs the model's passes in order.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ..core.model import LXModel
+    from ..expand import ExpandedModel
+
+__all__ = ["ModelPass", "model_passes", "apply_passes"]
+
+
+class ModelPass(Protocol):
+    """A rewrite of the expanded model."""
+
+    def __call__(self, model: LXModel, expanded: ExpandedModel) -> ExpandedModel: ...
+
+
+def model_passes(model: LXModel) -> tuple[ModelPass, ...]:
+    """The passes ``model`` needs, in order.
+
+    None yet: goal programming (``goals.py``) and linearization (``linearize.py``) add
+    theirs here when the model declares goals or non-linear terms.
+    """
+    return ()
+
+
+def apply_passes(model: LXModel, expanded: ExpandedModel) -> ExpandedModel:
+    """``expanded`` after each of the model's passes, in order."""
+    for rewrite in model_passes(model):
+        expanded = rewrite(model, expanded)
+    return expanded

@@ -1,0 +1,346 @@
+"""Solving scenarios of one compiled model: ``ScenarioSession``, and declarative changes.
+
+A ``ScenarioSession`` holds a compiled model in a persistent OR-Tools solver. A scenario is a
+list of declarative changes (right-hand sides, bounds, objective and matrix coefficients, by
+family or by instance) and, optionally, callables that change a detached copy of the model.
+Declarative changes are resolved to row / column positions (``Resolver``), applied in place
+(``apply_changes``), solved warm and reverted. Callables run on a fresh copy of the model,
+which is recompiled and either diffed into the persistent solver (``"incremental"``) or
+solved by a solver of its own (``"rebuilt"``).
+
+This is the one place a scenario is solved: the analyzers use it in-process, the runner's
+workers in their processes. Right-hand sides follow the written form: for a row
+``expr + c <= rhs`` the solver bound is ``rhs - c``.
+
+Thread-safety: one session per thread (the solver is stateful).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+import numpy as np
+
+from .core.model import LXModel
+from .errors import ScenarioError
+from .solvers.ortools import ORToolsSolver, RawSolution, to_solution
+from .solvers.solution import LXSolution
+from .status import Status
+from .utils.naming import close_matches
+
+if TYPE_CHECKING:
+    from .analysis.scenario import LXScenario
+    from .compile import LXCanonicalModel
+
+__all__ = [
+    "ScenarioSession",
+    "ScenarioOutcome",
+    "ResolvedChange",
+    "Resolver",
+    "apply_changes",
+    "Keep",
+    "KEEP_VALUES",
+]
+
+Keep = Literal["summary", "values", "full"]
+#: What a scenario's solution keeps: the objective only, variable values, or also duals.
+KEEP_VALUES: tuple[Keep, ...] = ("summary", "values", "full")
+
+Spec = tuple[Any, ...]
+ModelChange = Callable[[Any], Any]
+
+
+class ResolvedChange(NamedTuple):
+    """A modification with positions: ``rows`` and/or ``cols`` of the canonical model.
+
+    A named tuple (immutable, and twice as fast to make as a frozen dataclass: workers make
+    one per modification per scenario)."""
+
+    kind: str
+    value: float
+    rows: np.ndarray | None = None
+    cols: np.ndarray | None = None
+
+
+class Resolver:
+    """Resolves targets of one canonical model, caching each name's positions."""
+
+    def __init__(self, canon: LXCanonicalModel) -> None:
+        self.canon = canon
+        self._cache: dict[tuple[str, str], np.ndarray] = {}
+        self._checked: set[tuple[str, str, str | None]] = set()
+
+    def positions(self, name: str, side: str, scenario: str = "") -> np.ndarray:
+        """Row (``side="row"``) or column positions of a family or ``family[key]`` name."""
+        hit = self._cache.get((side, name))
+        if hit is not None:
+            return hit
+        canon = self.canon
+        index = canon.row_index if side == "row" else canon.col_index
+        if name in index:
+            found = np.fromiter(index[name].values(), dtype=np.int64)
+        else:
+            lookup = canon.row if side == "row" else canon.column
+            try:
+                found = np.array([lookup(name)], dtype=np.int64)
+            except KeyError:
+                raise self._unknown(name, side, scenario) from None
+        self._cache[(side, name)] = found
+        return found
+
+    def _unknown(self, name: str, side: str, scenario: str) -> ScenarioError:
+        canon = self.canon
+        kind = "constraint" if side == "row" else "variable"
+        families = list(canon.row_index if side == "row" else canon.col_index)
+        names = canon.row_names if side == "row" else canon.col_names
+        close = close_matches(name, families + list(names), n=3, cutoff=0.5)
+        hint = f"; closest: {', '.join(map(repr, close))}" if close else ""
+        where = f"scenario {scenario!r}: " if scenario else ""
+        return ScenarioError(
+            f"{where}unknown {kind} {name!r} in model '{canon.name}'{hint} "
+            f"({kind} families: {', '.join(families) or 'none'})"
+        )
+
+    def resolve(self, spec: Spec, scenario: str = "") -> ResolvedChange:
+        """Resolve a modification's ``spec``: (target type, target, kind, value, variable)."""
+        target_type, target, kind, value, variable = spec
+        if target_type == "constraint":
+            return ResolvedChange(kind, value, rows=self.positions(target, "row", scenario))
+        if target_type in ("variable", "objective"):
+            return ResolvedChange(kind, value, cols=self.positions(target, "col", scenario))
+        rows = self.positions(target, "row", scenario)
+        cols = self.positions(variable or "", "col", scenario)
+        return ResolvedChange(kind, value, rows=rows, cols=cols)
+
+    def resolve_all(self, specs: Iterable[Spec], scenario: str = "") -> list[ResolvedChange]:
+        return [self.resolve(spec, scenario) for spec in specs]
+
+    def resolve_scenario(self, scenario: LXScenario) -> list[ResolvedChange]:
+        return self.resolve_all(scenario.spec, scenario.name)
+
+    def check_scenario(self, scenario: LXScenario) -> None:
+        """Raise ``ScenarioError`` for a target of ``scenario`` that the model lacks, as
+        ``resolve_scenario`` would; each distinct target is looked up once per resolver (a
+        sweep repeats the same targets in every scenario)."""
+        checked = self._checked
+        for m in scenario.modifications:
+            target = (m.target_type, m.target_name, m.variable_name)
+            if target not in checked:
+                self.resolve(m.spec, scenario.name)
+                checked.add(target)
+
+
+# -- applying changes to a persistent solver ---------------------------------------------------
+
+
+def _apply_rhs(solver: ORToolsSolver, ch: ResolvedChange) -> None:
+    const, sense = solver.canon.row_constant, solver.canon.row_sense
+    row_lower, row_upper = solver.row_lower, solver.row_upper
+    kind, v = ch.kind, ch.value
+    assert ch.rows is not None
+    for row in ch.rows.tolist():  # runs once per changed row per scenario: kept flat
+        s, c = sense.item(row), const.item(row)
+        lower, upper = row_lower.item(row), row_upper.item(row)
+        bound = lower if s == ">=" else upper
+        if kind == "rhs_set":
+            bound = v - c
+        elif kind == "rhs_add":
+            bound = bound + v
+        elif kind == "rhs_add_percent":
+            bound = bound + v * abs(bound + c)
+        else:
+            bound = (bound + c) * v - c
+        solver.set_row_bounds(row, bound if s != "<=" else lower, bound if s != ">=" else upper)
+
+
+def _apply_bound(solver: ORToolsSolver, ch: ResolvedChange) -> None:
+    kind, v = ch.kind, ch.value
+    assert ch.cols is not None
+    for col in ch.cols.tolist():
+        lower, upper = solver.col_lower[col], solver.col_upper[col]
+        if kind == "bound_lower":
+            lower = v
+        elif kind == "bound_upper":
+            upper = v
+        elif kind == "bound_lower_multiply":
+            lower = lower * v
+        else:
+            upper = upper * v
+        solver.set_col_bounds(col, lower, upper)
+
+
+def _apply_objective(solver: ORToolsSolver, ch: ResolvedChange) -> None:
+    assert ch.cols is not None
+    for col in ch.cols.tolist():
+        value = ch.value if ch.kind == "obj_set" else solver.objective[col] * ch.value
+        solver.set_objective_coefficient(col, value)
+
+
+def _apply_coefficient(solver: ORToolsSolver, ch: ResolvedChange) -> None:
+    assert ch.rows is not None and ch.cols is not None
+    for row in ch.rows.tolist():
+        for col in ch.cols.tolist():
+            if ch.kind == "coef_set":
+                solver.set_coefficient(row, col, ch.value)
+            else:
+                current = solver.coefficient(row, col)
+                if current:
+                    solver.set_coefficient(row, col, current * ch.value)
+
+
+_APPLY = {"rhs": _apply_rhs, "bound": _apply_bound, "obj": _apply_objective, "coef": _apply_coefficient}
+
+
+def apply_changes(solver: ORToolsSolver, changes: Iterable[ResolvedChange]) -> None:
+    """Apply resolved changes in order to ``solver`` (each on top of the previous ones)."""
+    for ch in changes:
+        _APPLY[ch.kind.partition("_")[0]](solver, ch)
+
+
+def diff_into(solver: ORToolsSolver, base: LXCanonicalModel, new: LXCanonicalModel) -> bool:
+    """Apply the numeric differences of ``new`` to a solver of ``base``; False (and nothing
+    changed) when the structure (names, types, sparsity, sense, constants) differs."""
+    if not _same_structure(base, new):
+        return False
+    for i in np.flatnonzero((base.row_lower != new.row_lower) | (base.row_upper != new.row_upper)):
+        solver.set_row_bounds(int(i), new.row_lower[i], new.row_upper[i])
+    for j in np.flatnonzero((base.col_lower != new.col_lower) | (base.col_upper != new.col_upper)):
+        solver.set_col_bounds(int(j), new.col_lower[j], new.col_upper[j])
+    for j in np.flatnonzero(base.objective != new.objective):
+        solver.set_objective_coefficient(int(j), new.objective[j])
+    changed = np.flatnonzero(base.matrix.data != new.matrix.data)
+    if changed.size:
+        rows = np.repeat(np.arange(base.n_rows), np.diff(base.matrix.indptr))
+        for k in changed:
+            solver.set_coefficient(int(rows[k]), int(base.matrix.indices[k]), new.matrix.data[k])
+    return True
+
+
+def _same_structure(base: LXCanonicalModel, new: LXCanonicalModel) -> bool:
+    return (
+        base.col_names == new.col_names
+        and base.row_names == new.row_names
+        and base.sense == new.sense
+        and base.objective_constant == new.objective_constant
+        and all(
+            np.array_equal(a, b)
+            for a, b in (
+                (base.col_integer, new.col_integer),
+                (base.row_sense, new.row_sense),
+                (base.row_constant, new.row_constant),
+                (base.matrix.indptr, new.matrix.indptr),
+                (base.matrix.indices, new.matrix.indices),
+            )
+        )
+    )
+
+
+# -- the session --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    """What solving one scenario gave: the solver's status and objective, how it was solved
+    (``"incremental"`` in the persistent solver, ``"rebuilt"``), and the named solution when
+    the session keeps values."""
+
+    status: Status
+    objective_value: float | None
+    solve_time: float
+    method: str
+    solution: LXSolution | None = None
+
+
+class ScenarioSession:
+    """Solves scenarios of one compiled model in a persistent solver.
+
+    ``canon`` is the compiled model; ``model`` the ``LXModel`` it came from (needed only for
+    scenarios with callables, which change a copy of it); ``solver_options`` are those of
+    ``LXOptimizer.use_solver``; ``keep`` says what each outcome's ``solution`` holds.
+    """
+
+    def __init__(
+        self,
+        canon: LXCanonicalModel,
+        model: LXModel | None = None,
+        solver_options: dict[str, Any] | None = None,
+        keep: Keep = "summary",
+    ) -> None:
+        if keep not in KEEP_VALUES:
+            raise ValueError(f"keep={keep!r} is not known; expected one of {', '.join(KEEP_VALUES)}")
+        self.canon = canon
+        self.model = model
+        self.solver_options = dict(solver_options or {})
+        self.keep = keep
+        self.solver = ORToolsSolver(canon, **self.solver_options)
+        self.resolver = Resolver(canon)
+
+    def solve_scenario(self, scenario: LXScenario) -> ScenarioOutcome:
+        """Solve an ``LXScenario`` (declarative changes and ``modify_model`` callables)."""
+        return self.solve(scenario.spec, tuple(scenario.model_changes), scenario.name)
+
+    def solve(
+        self, changes: Sequence[Spec] = (), functions: Sequence[ModelChange] = (), name: str = ""
+    ) -> ScenarioOutcome:
+        """Solve the model with ``functions`` applied to a copy of it, then ``changes``
+        (modification specs, ``LXScenarioModification.spec``); the base model is untouched."""
+        if functions:
+            return self._solve_changed_model(changes, functions, name)
+        resolved = self.resolver.resolve_all(changes, name)
+        return self._solve_in_place(self.solver, self.canon, resolved, "incremental")
+
+    def _solve_in_place(
+        self, solver: ORToolsSolver, canon: LXCanonicalModel, changes: list[ResolvedChange], method: str
+    ) -> ScenarioOutcome:
+        try:
+            apply_changes(solver, changes)
+            raw = solver.solve(self.keep != "summary")
+        finally:
+            solver.revert()
+        return self._outcome(raw, canon, method)
+
+    def _solve_changed_model(
+        self, changes: Sequence[Spec], functions: Sequence[ModelChange], name: str
+    ) -> ScenarioOutcome:
+        canon = self._changed_model(functions, name).to_canonical()
+        solver = self.solver
+        try:
+            incremental = diff_into(solver, self.canon, canon)
+            if incremental:
+                resolved = self.resolver.resolve_all(changes, name)
+                return self._solve_in_place(solver, self.canon, resolved, "incremental")
+        finally:
+            if solver.changed:
+                solver.revert()
+        fresh = ORToolsSolver(canon, **self.solver_options)
+        return self._solve_in_place(fresh, canon, Resolver(canon).resolve_all(changes, name), "rebuilt")
+
+    def _changed_model(self, functions: Sequence[ModelChange], name: str) -> LXModel:
+        """A fresh copy of the model with the scenario's callables applied (a callable may
+        return a replacement model)."""
+        if self.model is None:
+            where = f"scenario {name!r}: " if name else ""
+            raise ScenarioError(
+                f"{where}changing the model needs the LXModel; give ScenarioSession(canon, model)"
+            )
+        model = copy.deepcopy(self.model)
+        for fn in functions:
+            returned = fn(model)
+            if isinstance(returned, LXModel):
+                model = returned
+        return model
+
+    def _outcome(self, raw: RawSolution, canon: LXCanonicalModel, method: str) -> ScenarioOutcome:
+        return ScenarioOutcome(
+            Status(raw.status), raw.objective_value, raw.solve_time, method, self._kept(raw, canon)
+        )
+
+    def _kept(self, raw: RawSolution, canon: LXCanonicalModel) -> LXSolution | None:
+        if self.keep == "summary":
+            return None
+        if self.keep == "values":
+            raw = RawSolution(raw.status, raw.objective_value, raw.solve_time, x=raw.x, gap=raw.gap)
+        return to_solution(canon, raw)

@@ -1,0 +1,238 @@
+"""``"loky"``: worker processes from joblib's reusable loky executor (the default).
+
+A crash or a timeout never hits the caller. Results come back per batch, in completion order.
+Each worker writes the scenario it is running to a small in-flight file, so that:
+
+- a worker that dies loses only the batches in flight; they run again, and the scenario it
+  was running is retried alone on a fresh worker (``retries`` times), then reported crashed;
+  if several were running, each is retried alone to find the one that kills;
+- a scenario over ``timeout`` has its worker killed (SIGKILL). loky then replaces every worker
+  of the executor: the batches the others were running start again.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from queue import Empty
+from typing import Any
+
+from joblib.executor import get_memmapping_executor
+
+from ..worker import ModelRef, ScenarioTask, run_batch
+from .base import Backend, Sink, batches
+
+__all__ = ["LokyBackend"]
+
+WATCH_INTERVAL = 0.05
+
+
+class LokyBackend(Backend):
+    """Worker processes: crash isolation, timeouts that kill only the scenario's worker."""
+
+    name = "loky"
+    kills_on_timeout = True
+    ships_by_file = True
+
+    def run(self, ref: ModelRef, tasks: list[ScenarioTask], sink: Sink) -> None:
+        with tempfile.TemporaryDirectory(prefix="lumix-inflight-", ignore_cleanup_errors=True) as inflight:
+            _CrashHunt(self, ref, inflight, sink).run(tasks)
+
+
+@dataclass
+class _Round:
+    """What one executor run left: tasks without a result, the scenarios that were running
+    when a worker died, and the crash message (``None`` when no worker crashed)."""
+
+    lost: list[ScenarioTask]
+    running: list[int]
+    error: str | None
+
+
+@dataclass
+class _CrashHunt:
+    """Runs the tasks in rounds until every one has a result, isolating crashing scenarios."""
+
+    backend: LokyBackend
+    ref: ModelRef
+    inflight: str
+    sink: Sink
+    queue: list[ScenarioTask] = field(default_factory=list)
+    alone: list[ScenarioTask] = field(default_factory=list)
+    blind_crashes: int = 0
+
+    def run(self, tasks: list[ScenarioTask]) -> None:
+        self.queue = list(tasks)
+        while self.queue or self.alone:
+            solo = not self.queue
+            batch = [self.alone.pop(0)] if solo else self.queue
+            workers = 1 if solo else self.backend.workers
+            self._after(_run_round(self.backend, self.ref, batch, workers, self.inflight, self.sink), solo)
+
+    def _after(self, done: _Round, solo: bool) -> None:
+        if done.error is None:  # only timeouts: their killed workers took the others along
+            self._requeue(done.lost, solo)
+            return
+        suspects = [i for i in done.running if i in {t.index for t in done.lost}]
+        if not solo:
+            self.queue = [t for t in done.lost if t.index not in suspects]
+        if not suspects:  # died outside a scenario, e.g. while loading the model
+            self._blind_crash(done.lost, done.error, solo)
+        elif solo or len(suspects) == 1:
+            self._crash(_task(done.lost, suspects[0]), done.error)
+        else:  # several were running: retry each alone to find the one that kills
+            self.alone.extend(_task(done.lost, i) for i in suspects)
+
+    def _requeue(self, lost: list[ScenarioTask], solo: bool) -> None:
+        if solo:
+            self.alone[:0] = lost
+        else:
+            self.queue = lost
+
+    def _blind_crash(self, lost: list[ScenarioTask], error: str, solo: bool) -> None:
+        self.blind_crashes += 1
+        if self.blind_crashes > self.backend.retries:
+            error += " (before any scenario started: while loading the model or starting)"
+            for task in lost + self.alone:
+                self.sink.crashed(task.index, error)
+            self.queue, self.alone = [], []
+        elif solo:
+            self.alone[:0] = lost
+
+    def _crash(self, task: ScenarioTask, error: str) -> None:
+        if self.sink.retry_crash(task.index):
+            self.alone.append(task)
+        else:
+            self.sink.crashed(task.index, error)
+
+
+def _task(tasks: list[ScenarioTask], index: int) -> ScenarioTask:
+    return next(t for t in tasks if t.index == index)
+
+
+def _run_round(
+    backend: LokyBackend, ref: ModelRef, tasks: list[ScenarioTask], workers: int, inflight: str, sink: Sink
+) -> _Round:
+    """One executor run. A worker killed for a timeout is not a crash: its scenario is
+    reported timed out and the others are simply returned."""
+    # joblib's own factory of loky's one reusable executor: a plain loky executor left
+    # behind would be picked up by the next joblib.Parallel(loky) call of the process,
+    # which then fails (it lacks joblib's temporary-folder manager).
+    executor = get_memmapping_executor(workers, initializer=_ignore_interrupts)
+    size = backend.batch_size_for(len(tasks), workers)
+    futures = [executor.submit(run_batch, ref, batch, inflight) for batch in batches(tasks, size)]
+    watcher = _TimeoutWatcher(inflight, backend.timeout)
+    try:
+        done, error = _collect(futures, sink)
+    except BaseException:
+        _drain_work_ids(executor)
+        executor.shutdown(wait=False, kill_workers=True)
+        raise
+    finally:
+        watcher.stop()
+    for index, (worker, wall_time) in watcher.timed_out.items():
+        sink.timed_out(index, worker, wall_time)
+    decided = done | set(watcher.timed_out)
+    running = [i for i in _read_inflight(inflight).values() if i >= 0 and i not in decided]
+    for name in os.listdir(inflight):
+        os.unlink(os.path.join(inflight, name))
+    lost = [t for t in tasks if t.index not in decided]
+    return _Round(lost, sorted(set(running)), None if watcher.timed_out else error)
+
+
+def _collect(futures: list[Future[Any]], sink: Sink) -> tuple[set[int], str | None]:
+    """Hand finished batches to ``sink`` until all are done or the pool broke; returns the
+    indices done and the crash message."""
+    done: set[int] = set()
+    error = None
+    remaining: Iterable[Future[Any]] = set(futures)
+    while remaining and error is None:
+        finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+        for fut in finished:
+            try:
+                results = fut.result()
+            except BrokenProcessPool as exc:
+                error = f"worker process died: {exc}"
+                continue
+            sink.accept(results)
+            done.update(r.index for r in results)
+    for fut in remaining:  # harvest what finished before the pool broke
+        if not fut.cancel() and fut.done() and fut.exception() is None:
+            results = fut.result()
+            sink.accept(results)
+            done.update(r.index for r in results)
+    return done, error
+
+
+class _TimeoutWatcher:
+    """A thread that kills the worker of a scenario running past ``timeout``;
+    ``timed_out[index] = (worker, wall_time)``."""
+
+    def __init__(self, inflight: str, timeout: float | None) -> None:
+        self.inflight = inflight
+        self.timeout = timeout
+        self.timed_out: dict[int, tuple[str, float]] = {}
+        self._stop = threading.Event()
+        self._thread = None
+        if timeout is not None:
+            self._thread = threading.Thread(target=self._watch, args=(timeout,), daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _watch(self, timeout: float) -> None:
+        while not self._stop.wait(WATCH_INTERVAL):
+            now = time.time()
+            for pid, (index, started) in _read_inflight_times(self.inflight).items():
+                if index < 0 or index in self.timed_out or now - started <= timeout:
+                    continue
+                self.timed_out[index] = (f"pid {pid}", now - started)
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def _ignore_interrupts() -> None:
+    """Worker initializer: a terminal's Ctrl-C reaches the whole process group, but only the
+    parent acts on it (it stops the sweep and kills the workers); a worker caught by it in
+    loky's own code would print a stray traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _drain_work_ids(executor: Any) -> None:
+    """Empty loky's queue of submitted work ids before a ``kill_workers`` shutdown: its manager
+    thread otherwise looks them up after the shutdown dropped them (a ``KeyError`` traceback
+    on stderr when Ctrl-C reaches the workers too)."""
+    ids = getattr(executor, "_work_ids", None)
+    while ids is not None:
+        try:
+            ids.get_nowait()
+        except Empty:
+            return
+
+
+def _read_inflight_times(directory: str) -> dict[int, tuple[int, float]]:
+    found = {}
+    for name in os.listdir(directory):
+        try:
+            with open(os.path.join(directory, name), "rb") as fh:
+                index, started = fh.read(34).split()
+            found[int(name)] = (int(index), float(started))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def _read_inflight(directory: str) -> dict[int, int]:
+    return {pid: index for pid, (index, _) in _read_inflight_times(directory).items()}

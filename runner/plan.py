@@ -1,0 +1,181 @@
+"""Preparing a sweep: scenarios as given -> checked, keyed tasks; the model compiled, detached
+and serialized once; the resume plan from the journal.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lumix import LXModel, LXOptimizer
+from lumix.analysis import LXScenario
+from lumix.compile import LXCanonicalModel
+from lumix.scenario import Keep, Resolver
+from lumix.status import Status
+from lumix.utils.callables import callable_key
+from lumix.utils.pickling import dumps
+
+from .collector import Journal, result_from_row
+from .results import BASELINE, ScenarioResult
+from .worker import Payload, ScenarioTask
+
+__all__ = ["ScenarioSpec", "SweepPlan", "normalize", "prepare"]
+
+
+@dataclass
+class ScenarioSpec:
+    """One scenario as given: a declarative ``LXScenario`` or a callable ``fn(model)``."""
+
+    name: str
+    declarative: LXScenario | None = None
+    function: Callable[[LXModel], Any] | None = None
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        if self.declarative is not None:
+            return self.declarative.parameter_values()
+        return dict(getattr(self.function, "parameters", {}) or {})
+
+    @property
+    def key(self) -> str:
+        """The scenario's journal key: its name and what it changes."""
+        if self.declarative is not None:
+            if self.declarative.name == self.name:
+                return self.declarative.key
+            # a (name, LXScenario) pair is keyed by its own name: one LXScenario may be reused
+            return _digest((self.name, self.declarative.key))
+        return _digest((self.name, callable_key(self.function)))
+
+    @property
+    def changes(self) -> tuple[tuple[Any, ...], ...]:
+        return self.declarative.spec if self.declarative is not None else ()
+
+    @property
+    def functions(self) -> tuple[Callable[[LXModel], Any], ...]:
+        """Callables that change the scenario's copy of the model, in order."""
+        if self.declarative is not None:
+            return tuple(self.declarative.model_changes)
+        assert self.function is not None
+        return (self.function,)
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
+
+
+def _spec(position: int, item: Any) -> ScenarioSpec:
+    if isinstance(item, LXScenario):
+        return ScenarioSpec(item.name, declarative=item)
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+        name, what = item
+        if isinstance(what, LXScenario):
+            return ScenarioSpec(name, declarative=what)
+        if callable(what):
+            return ScenarioSpec(name, function=what)
+    raise TypeError(
+        f"scenario #{position} is {type(item).__name__}; expected an LXScenario, a "
+        "(name, fn(model)) pair, or a mapping {name: fn(model)}"
+    )
+
+
+def normalize(scenarios: Any, include_baseline: bool) -> list[ScenarioSpec]:
+    """The scenarios as ``ScenarioSpec`` objects, the baseline first when asked for.
+
+    Raises ``TypeError`` for an item that is not a scenario, ``ValueError`` for a repeated name.
+    """
+    if isinstance(scenarios, LXScenario):
+        scenarios = [scenarios]
+    items: Iterable[Any] = scenarios.items() if isinstance(scenarios, Mapping) else scenarios
+    specs = [_spec(position, item) for position, item in enumerate(items)]
+    seen: set[str] = set()
+    for s in specs:
+        if s.name in seen:
+            raise ValueError(f"two scenarios are named {s.name!r}; names must be unique")
+        seen.add(s.name)
+    if include_baseline:
+        if BASELINE in seen:
+            raise ValueError(f"a scenario is named {BASELINE!r}; pass include_baseline=False or rename it")
+        specs.insert(0, ScenarioSpec(BASELINE, declarative=LXScenario(BASELINE)))
+    return specs
+
+
+def solver_options(optimizer: LXOptimizer | None, timeout: float | None) -> dict[str, Any]:
+    """The optimizer's options, with the time limit capped at ``timeout``."""
+    options = {} if optimizer is None else optimizer.options
+    if timeout is not None:
+        limit = options.get("time_limit")
+        options["time_limit"] = timeout if limit is None else min(limit, timeout)
+    return options
+
+
+@dataclass
+class SweepPlan:
+    """A sweep ready to run: the specs, the compiled model, the serialized payload and keys."""
+
+    specs: list[ScenarioSpec]
+    canon: LXCanonicalModel
+    payload: bytes
+    run_key: str
+    options: dict[str, Any]
+    timeout: float | None
+    shipped: dict[int, bytes] = field(default_factory=dict)
+
+    @property
+    def solver_stops_at_timeout(self) -> bool:
+        """The solver's own time limit is the scenario timeout (``time_limit`` means timeout)."""
+        return self.timeout is not None and self.options.get("time_limit") == self.timeout
+
+    def keys(self) -> list[str]:
+        return [s.key for s in self.specs]
+
+    def tasks(self, skip: Iterable[int] = ()) -> list[ScenarioTask]:
+        skipped = set(skip)
+        return [
+            ScenarioTask(i, s.name, s.changes, self.shipped.get(i))
+            for i, s in enumerate(self.specs)
+            if i not in skipped
+        ]
+
+    def resume(self, journal: Journal) -> dict[int, ScenarioResult]:
+        """Results of this sweep already in ``journal``; failed ones are forgotten there, so
+        that they run again."""
+        keys = self.keys()
+        stored = journal.load(self.run_key, keys)
+        retry = [k for k, row in stored.items() if Status(row["status"]).is_failure]
+        journal.forget(self.run_key, retry)
+        return {
+            index: result_from_row(index, stored[key], self.specs[index].parameters)
+            for index, key in enumerate(keys)
+            if key in stored and key not in retry
+        }
+
+
+def prepare(
+    model: LXModel,
+    specs: list[ScenarioSpec],
+    *,
+    optimizer: LXOptimizer | None,
+    timeout: float | None,
+    keep: Keep,
+) -> SweepPlan:
+    """Compile the model (under its live session), check every declarative target, detach and
+    serialize the model once, and serialize each scenario's callables.
+
+    Raises ``ScenarioError`` for a target the model lacks and ``DetachError`` for a model or a
+    callable that holds a database handle, before any worker starts.
+    """
+    canon = model.to_canonical()
+    resolver = Resolver(canon)
+    for spec in specs:
+        if spec.declarative is not None:
+            resolver.check_scenario(spec.declarative)
+    options = solver_options(optimizer, timeout)
+    callables = any(s.functions for s in specs)
+    detached = copy.deepcopy(model) if callables else None
+    payload = dumps(Payload(canon, detached, options, keep))
+    run_key = hashlib.sha256(repr((canon.content_hash, sorted(options.items()), keep)).encode()).hexdigest()
+    shipped = {i: dumps(s.functions) for i, s in enumerate(specs) if s.functions}
+    return SweepPlan(specs, canon, payload, run_key, options, timeout, shipped)
