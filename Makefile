@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ test: $(STAMP)  ## the whole test suite
 
 lint: $(STAMP)
 	$(PY) -m ruff check lumix runner tests benchmarks examples
+
+check: lint  ## what CI checks besides the tests: ruff, mypy, the import rules of DESIGN.md
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(PY) benchmarks/compile_solve.py

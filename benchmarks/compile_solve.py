@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/compile_solve.py [--sizes 200x20 500x50] [--repeats 7]
 
-The model: P products x R resources. ``production[p] >= 0`` (continuous) with objective
+The model (``runner/bench/model.py``, loaded by path so that the LumiX 0.3.2 environment can
+run it too): P products x R resources. ``production[p] >= 0`` (continuous) with objective
 coefficient ``p.profit``; one capacity row per resource,
 ``sum_p usage[p, r] * production[p] <= r.capacity``, the coefficient written as the two-argument
 lambda ``lambda p, r: usage[p.id, r.id]``; maximize(). Data: ``numpy.random.default_rng(seed)``.
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import gc
+import importlib.util
 import json
 import os
 import platform
@@ -39,14 +41,16 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+#: The one benchmark model (also ``runner.bench.model``), loaded by path.
+MODEL_FILE = HERE.parent / "runner" / "bench" / "model.py"
+MODEL_MODULE = "lumix_bench_model"
 DEFAULT_VENV = HERE / ".venv-lumix032"
 DEFAULT_RESULTS = HERE / "RESULTS.md"
 LUMIX_REF_REQUIREMENTS = ["lumix-opt==0.3.2", "ortools"]
@@ -61,65 +65,22 @@ TARGET_SIZE = (500, 50)
 # -- data and model (shared by this process and the LumiX 0.3.2 subprocess) -----------------
 
 
-@dataclass(frozen=True)
-class Product:
-    id: int
-    name: str
-    profit: float
+def _load_model_module() -> ModuleType:
+    """``runner/bench/model.py`` loaded by path: the LumiX 0.3.2 environment has neither this
+    repository's ``lumix`` nor ``runner`` installed, and the module imports neither."""
+    spec = importlib.util.spec_from_file_location(MODEL_MODULE, MODEL_FILE)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load the benchmark model from {MODEL_FILE}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[MODEL_MODULE] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
-@dataclass(frozen=True)
-class Resource:
-    id: int
-    name: str
-    capacity: float
-
-
-def make_data(n_products: int, n_resources: int, seed: int):
-    """Deterministic products, resources and a dense ``usage[product, resource]`` array."""
-    rng = np.random.default_rng(seed)
-    profit = rng.uniform(5.0, 50.0, n_products)
-    usage = rng.uniform(0.1, 5.0, (n_products, n_resources))
-    # Each resource can cover 5 % .. 20 % of making one of everything: many binding rows.
-    capacity = usage.sum(axis=0) * rng.uniform(0.05, 0.2, n_resources)
-    products = [Product(i, f"P{i}", float(profit[i])) for i in range(n_products)]
-    resources = [Resource(r, f"R{r}", float(capacity[r])) for r in range(n_resources)]
-    return products, resources, usage
-
-
-def build_model(lx: Any, data) -> Any:
-    """The model with the LumiX fluent API; ``lx`` gives the classes of one implementation."""
-    products, resources, usage = data
-    production = (
-        lx.LXVariable[Product, float]("production")
-        .continuous()
-        .bounds(lower=0)
-        .indexed_by(lambda p: p.id)
-        .cost(lambda p: p.profit)
-        .from_data(products)
-    )
-    capacity = (
-        lx.LXConstraint[Resource]("capacity")
-        .expression(lx.LXLinearExpression().add_term(production, lambda p, r: usage[p.id, r.id]))
-        .le()
-        .rhs(lambda r: r.capacity)
-        .from_data(resources)
-        .indexed_by(lambda r: r.id)
-    )
-    return lx.LXModel("production_planning").add_variable(production).add_constraint(capacity).maximize()
-
-
-def lumix_classes() -> SimpleNamespace:
-    """The four modeling classes of whichever ``lumix`` is importable (ours or LumiX 0.3.2)."""
-    from lumix import LXConstraint, LXModel, LXVariable
-    from lumix.core import LXLinearExpression
-
-    return SimpleNamespace(
-        LXVariable=LXVariable,
-        LXConstraint=LXConstraint,
-        LXLinearExpression=LXLinearExpression,
-        LXModel=LXModel,
-    )
+_model = _load_model_module()
+make_data = _model.make_data
+build_model = _model.build_model
+lumix_classes = _model.lumix_classes
 
 
 def _clock(func) -> tuple[float, Any]:

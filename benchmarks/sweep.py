@@ -3,14 +3,15 @@
     .venv/bin/python benchmarks/sweep.py [--sizes 500x50] [--scenarios 2000] [--callables 200]
         [--n-jobs 1 2 ...] [--repeats 3] [--lumix-sample 20] [--skip-lumix032] [--no-write]
 
-The measurements are ``runner.bench``'s (see its docstring: the floor loop, the floor fan-out,
-``run_scenarios`` per ``n_jobs``, the callable scenarios, the parent's dispatch cost), on the
-production-planning LP of ``benchmarks/compile_solve.py`` (same data for the same seed; this
-script checks it). Added here: LumiX 0.3.2's ``LXScenarioAnalyzer.run_all_scenarios()`` on a
-sample, serial, in a subprocess in its own virtual environment (``benchmarks/.venv-lumix032``,
-created or reused by ``compile_solve.ensure_reference_venv``). LumiX 0.3.2 takes only family
-targets in ``modify_constraint_rhs``, so the sample scales the whole ``capacity`` family by one
-factor ``~ U(0.8, 1.2)`` per scenario; the same sample also runs through ``run_scenarios`` and the
+The measurements are ``runner.bench``'s (see ``runner/bench/measure.py``: the floor loop, the
+floor fan-out, ``run_scenarios`` per ``n_jobs``, the callable scenarios, the parent's dispatch
+cost), on the production-planning LP of ``runner/bench/model.py``, the one benchmark model
+(``benchmarks/compile_solve.py`` loads the same file). Added here: LumiX 0.3.2's
+``LXScenarioAnalyzer.run_all_scenarios()`` on a sample, serial, in a subprocess in its own
+virtual environment (``benchmarks/.venv-lumix032``, created or reused by
+``compile_solve.ensure_reference_venv``). LumiX 0.3.2 takes only family targets in
+``modify_constraint_rhs``, so the sample scales the whole ``capacity`` family by one factor
+``~ U(0.8, 1.2)`` per scenario; the same sample also runs through ``run_scenarios`` and the
 floor loop, and all three must agree (1e-6 relative).
 
 The report is printed and written to the ``## sweep`` section of ``benchmarks/RESULTS.md`` (the
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import logging
 import os
 import statistics
 import subprocess
@@ -126,27 +128,13 @@ def run_lumix032(python: Path, size: tuple[int, int], seed: int, factors: list[f
 # -- ours and the floor on the same sample ------------------------------------------------------
 
 
-def check_same_data(size: tuple[int, int], seed: int) -> None:
-    """``runner.bench`` builds the LP of ``compile_solve`` (same numbers), or stop."""
-    from runner import bench
-
-    ours, theirs = bench.make_data(*size, seed), cs.make_data(*size, seed)
-    same = (
-        [(p.id, p.profit) for p in ours[0]] == [(p.id, p.profit) for p in theirs[0]]
-        and [(r.id, r.capacity) for r in ours[1]] == [(r.id, r.capacity) for r in theirs[1]]
-        and np.array_equal(ours[2], theirs[2])
-    )
-    if not same:
-        raise SystemExit("runner.bench.make_data and compile_solve.make_data disagree")
-
-
 def ours_on_sample(size: tuple[int, int], seed: int, factors: list[float], repeats: int) -> dict[str, Any]:
     """The family-scaled sample through ``run_scenarios(n_jobs=1)`` and the floor loop."""
     from lumix.analysis import LXScenario
     from runner import bench, run_scenarios
 
     data = bench.make_data(*size, seed)
-    model = bench.build_model(data)
+    model = bench.build_model(bench.lumix_classes(), data)
     scenarios = [
         LXScenario(f"family{i:02d}").modify_constraint_rhs("capacity", multiply=f)
         for i, f in enumerate(factors)
@@ -242,7 +230,7 @@ def build_report(args: argparse.Namespace, measured: list[Any], samples: dict[st
         )
         body += ["Targets:", "", *targets, ""]
     body += [
-        "What is timed: see `runner/bench.py`. Ours = the whole `run_scenarios` call (compile, "
+        "What is timed: see `runner/bench/measure.py`. Ours = the whole `run_scenarios` call (compile, "
         "detach, serialize, pool, collection; `n_jobs=1` in this process as joblib does, more on "
         "the default loky backend); the floor = a hand-written `pywraplp` GLOP loop that builds "
         "the LP once and re-solves with `SetUb` (default GLOP parameters), objective only; the "
@@ -290,12 +278,12 @@ def main(argv: list[str] | None = None) -> int:
         return child_main(args)
     from runner import bench
 
+    logging.basicConfig(level=logging.INFO, format="%(message)s")  # runner.bench's progress lines
     python = None if args.skip_lumix032 else cs.ensure_reference_venv(args.venv.resolve())
     samples: dict[str, Any] = {}
     measured = []
     for size in args.sizes:
         label = cs.size_label(size)
-        check_same_data(size, args.seed)
         factors = sample_factors(args.lumix_sample, args.seed)
         sample: dict[str, Any] = {"n": len(factors)}
         ours = ours_on_sample(size, args.seed, factors, args.repeats)

@@ -1,4 +1,12 @@
-"""lumix: LumiX-compatible optimization modeling, compiled to arrays and solved with OR-Tools."""
+"""lumix: LumiX-compatible optimization modeling, compiled to arrays and solved with OR-Tools.
+
+The fluent API (``core``) declares a model; ``expand`` turns its data into instances and calls
+its callables; ``passes`` rewrite the expanded model; ``compile`` assembles the
+``LXCanonicalModel`` arrays; ``solvers`` solve them; ``scenario`` solves scenarios of one
+compiled model in a persistent solver; ``analysis`` builds the LumiX analyzers on it.
+"""
+
+import logging
 
 __version__ = "0.1.0"
 
@@ -39,6 +47,9 @@ from .errors import (
 
 # Solving
 from .solvers import LXOptimizer, LXSolution, ORToolsSolver
+from .status import Status
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     # Modeling
@@ -65,6 +76,7 @@ __all__ = [
     "LXOptimizer",
     "LXSolution",
     "ORToolsSolver",
+    "Status",
     # Errors
     "DetachError",
     "DetachedAttributeError",

@@ -55,6 +55,11 @@ Terms = tuple[np.ndarray, np.ndarray]  # column positions, coefficients
 # -- the expanded model ------------------------------------------------------------------------
 
 
+def family_names(name: str, keys: list[Any], scalar: bool) -> list[str]:
+    """The names of a family's columns or rows: ``name`` if scalar, else ``name[key]``."""
+    return [name] if scalar else [f"{name}[{k}]" for k in keys]
+
+
 @dataclass
 class ColumnBlock:
     """The columns of one variable family, in instance order.
@@ -75,9 +80,7 @@ class ColumnBlock:
     @property
     def names(self) -> list[str]:
         """Column names: ``name`` for a scalar family, else ``name[key]``."""
-        if self.scalar:
-            return [self.name]
-        return [f"{self.name}[{k}]" for k in self.keys]
+        return family_names(self.name, self.keys, self.scalar)
 
 
 @dataclass
@@ -102,9 +105,7 @@ class RowBlock:
     @property
     def names(self) -> list[str]:
         """Row names: ``name`` for a scalar family, else ``name[key]``."""
-        if self.scalar:
-            return [self.name]
-        return [f"{self.name}[{k}]" for k in self.keys]
+        return family_names(self.name, self.keys, self.scalar)
 
 
 @dataclass

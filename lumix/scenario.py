@@ -38,12 +38,16 @@ if TYPE_CHECKING:
 __all__ = [
     "ScenarioSession",
     "ScenarioOutcome",
+    "BASELINE",
     "ResolvedChange",
     "Resolver",
     "apply_changes",
     "Keep",
     "KEEP_VALUES",
 ]
+
+#: The name of the unmodified model among scenarios (analyzers and sweeps).
+BASELINE = "baseline"
 
 Keep = Literal["summary", "values", "full"]
 #: What a scenario's solution keeps: the objective only, variable values, or also duals.

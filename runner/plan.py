@@ -19,7 +19,8 @@ from lumix.utils.callables import callable_key
 from lumix.utils.pickling import dumps
 
 from .collector import Journal, result_from_row
-from .results import BASELINE, ScenarioResult
+from .columns import BASELINE
+from .results import ScenarioResult
 from .worker import Payload, ScenarioTask
 
 __all__ = ["ScenarioSpec", "SweepPlan", "normalize", "prepare"]

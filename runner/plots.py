@@ -4,7 +4,8 @@ Each plot has a builder that returns a matplotlib ``Figure`` (``tornado_figure``
 writer that saves it as a PNG and returns the path (``tornado``, ...). Results are a
 ``ScenarioResults`` or the ``pandas.DataFrame`` of ``ScenarioResults.to_dataframe()`` (as read
 back from Parquet or CSV): columns ``name``, ``status``, ``objective_value`` and one column per
-parameter.
+parameter. ``correlation_figure`` / ``correlations`` draw the rank correlations of
+``runner.analysis.rank_correlations``.
 
 Figures are made with ``matplotlib.figure.Figure`` and its Agg canvas, never through
 ``pyplot``: no global backend is switched, no window opens and nothing is left in pyplot's
@@ -13,19 +14,23 @@ figure list, so plotting is safe on headless machines and from threads.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lumix import LXSolution
+
+from .analysis import feasible, parameter_columns
+from .columns import BASELINE
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from lumix import LXSolution
-
-    from .api import ScenarioResult, ScenarioResults
+    from .results import ScenarioResult, ScenarioResults
 
 __all__ = [
     "tornado",
@@ -36,27 +41,11 @@ __all__ = [
     "distribution_figure",
     "shadow_prices",
     "shadow_prices_figure",
+    "correlations",
+    "correlation_figure",
 ]
 
-OK = ("optimal", "feasible")
-BASELINE = "baseline"
-#: Columns of ``ScenarioResults.to_dataframe()`` that are not parameters.
-RESULT_COLUMNS = frozenset(
-    {
-        "name",
-        "status",
-        "objective_value",
-        "delta",
-        "solve_time",
-        "wall_time",
-        "method",
-        "attempts",
-        "worker",
-        "error",
-        "rss",
-        "key",
-    }
-)
+logger = logging.getLogger(__name__)
 
 
 def _figure(width: float = 8.0, height: float = 5.0) -> Figure:
@@ -78,6 +67,7 @@ def _save(fig: Figure, path: str | Path) -> Path:
         path = path.with_suffix(".png")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
+    logger.debug("wrote %s", path)
     return path
 
 
@@ -87,7 +77,7 @@ def _table(results: ScenarioResults | pd.DataFrame) -> tuple[pd.DataFrame, list[
 
     if isinstance(results, pd.DataFrame):
         df = results
-        params = [c for c in df.columns if c not in RESULT_COLUMNS and pd.api.types.is_numeric_dtype(df[c])]
+        params = parameter_columns(df)
     elif hasattr(results, "to_dataframe"):
         df = results.to_dataframe()
         params = list(dict.fromkeys(k for r in results.values() for k in r.parameters))
@@ -105,30 +95,33 @@ def _table(results: ScenarioResults | pd.DataFrame) -> tuple[pd.DataFrame, list[
 
 
 def _ok(df: pd.DataFrame) -> np.ndarray:
-    return (df["status"].isin(OK) & df["objective_value"].notna()).to_numpy()
+    return feasible(df).to_numpy()
 
 
 # -- tornado -------------------------------------------------------------------------------------
 
 
-def _base_row(df: pd.DataFrame, params: list[str], base_name: str | None) -> tuple[int, dict[str, float]]:
-    """Position of the reference row and the parameters' base values."""
-    names = df["name"].astype(str).tolist()
+def _base_position(names: list[str], base_name: str | None) -> int:
+    """Position of the reference row: ``base_name``, else ``"<prefix>-base"``, else the baseline."""
     if base_name is not None:
         if base_name not in names:
             raise ValueError(f"tornado: no scenario named base_name={base_name!r} in the results")
-        position = names.index(base_name)
-    else:
-        bases = [i for i, n in enumerate(names) if n.endswith("-base")]
-        if bases:
-            position = bases[0]
-        elif BASELINE in names:
-            position = names.index(BASELINE)
-        else:
-            raise ValueError(
-                "tornado: no base scenario (a name ending in '-base', as one_at_a_time() makes, "
-                f"or {BASELINE!r}); pass base_name="
-            )
+        return names.index(base_name)
+    bases = [i for i, n in enumerate(names) if n.endswith("-base")]
+    if bases:
+        return bases[0]
+    if BASELINE in names:
+        return names.index(BASELINE)
+    raise ValueError(
+        "tornado: no base scenario (a name ending in '-base', as one_at_a_time() makes, "
+        f"or {BASELINE!r}); pass base_name="
+    )
+
+
+def _base_row(df: pd.DataFrame, params: list[str], base_name: str | None) -> tuple[int, dict[str, float]]:
+    """Position of the reference row and the parameters' base values (a parameter missing in
+    that row takes its most frequent value)."""
+    position = _base_position(df["name"].astype(str).tolist(), base_name)
     values = {}
     for p in params:
         value = df[p].iloc[position]
@@ -139,6 +132,65 @@ def _base_row(df: pd.DataFrame, params: list[str], base_name: str | None) -> tup
             value = column.mode().iloc[0]
         values[p] = float(value)
     return position, values
+
+
+Bar = tuple[str, float, list[tuple[float, float | None]]]  # (parameter, span, [(value, objective)])
+
+
+def _moves(df: pd.DataFrame, p: str, base: dict[str, float], position: int) -> np.ndarray:
+    """Rows that move ``p`` away from its base value, the other parameters at theirs."""
+    mask = ~np.isclose(df[p].to_numpy(dtype=float), base[p])
+    for q, value in base.items():
+        if q != p:
+            mask &= np.isclose(df[q].to_numpy(dtype=float), value)
+    mask[position] = False
+    return np.flatnonzero(mask)
+
+
+def _tornado_bar(df: pd.DataFrame, p: str, rows: np.ndarray, ok: np.ndarray, base_obj: float) -> Bar:
+    """The bar of ``p``: its lowest and highest value among ``rows`` and their objectives."""
+    objective = df["objective_value"].to_numpy(dtype=float)
+    values = df[p].to_numpy(dtype=float)[rows]
+    ends = sorted({int(rows[np.argmin(values)]), int(rows[np.argmax(values)])})
+    ends.sort(key=lambda i: df[p].iloc[i])
+    points = [(float(df[p].iloc[i]), float(objective[i]) if ok[i] else None) for i in ends]
+    reached = [base_obj] + [o for _, o in points if o is not None]
+    return p, max(reached) - min(reached), points
+
+
+def _tornado_bars(df: pd.DataFrame, base: dict[str, float], position: int, base_obj: float) -> list[Bar]:
+    """One bar per parameter that some scenario moves alone, the largest span last."""
+    ok = _ok(df)
+    bars = []
+    for p in base:
+        rows = _moves(df, p, base, position)
+        if rows.size:
+            bars.append(_tornado_bar(df, p, rows, ok, base_obj))
+    if not bars:
+        raise ValueError(
+            "tornado: no scenario moves one parameter away from the base with the others at "
+            "their base values; build the sweep with runner.sweeps.one_at_a_time()"
+        )
+    bars.sort(key=lambda b: b[1])  # barh draws bottom-up: largest span on top
+    return bars
+
+
+_TORNADO_COLORS = {"low": "tab:blue", "high": "tab:orange"}
+_TORNADO_LEGEND = {"low": "value below base", "high": "value above base", "failed": "infeasible / failed"}
+
+
+def _draw_tornado(ax: Any, bars: list[Bar], base: dict[str, float], base_obj: float) -> None:
+    labelled: set[str] = set()
+    for y, (p, _, points) in enumerate(bars):
+        for value, obj in points:
+            side = "failed" if obj is None else "low" if value < base[p] else "high"
+            label = None if side in labelled else _TORNADO_LEGEND[side]
+            labelled.add(side)
+            if obj is None:
+                ax.plot(base_obj, y, marker="x", color="red", markersize=9, linestyle="none", label=label)
+            else:
+                color = _TORNADO_COLORS[side]
+                ax.barh(y, obj - base_obj, left=base_obj, height=0.6, color=color, label=label)
 
 
 def tornado_figure(results: ScenarioResults | pd.DataFrame, *, base_name: str | None = None) -> Figure:
@@ -153,63 +205,17 @@ def tornado_figure(results: ScenarioResults | pd.DataFrame, *, base_name: str | 
     if not params:
         raise ValueError("tornado: the results have no parameter columns; run a one_at_a_time() sweep")
     position, base = _base_row(df, params, base_name)
-    ok = _ok(df)
     base_label = df["name"].iloc[position]
-    if not ok[position]:
+    if not _ok(df)[position]:
         raise ValueError(
             f"tornado: the base scenario {base_label!r} is {df['status'].iloc[position]!r}; "
             "a tornado needs a feasible base"
         )
     base_obj = float(df["objective_value"].iloc[position])
-    objective = df["objective_value"].to_numpy(dtype=float)
-    bars = []  # (name, span, [(value, objective or None), ...])
-    for p in params:
-        if p not in base:
-            continue
-        others = [q for q in params if q != p and q in base]
-        mask = ~np.isclose(df[p].to_numpy(dtype=float), base[p])
-        for q in others:
-            mask &= np.isclose(df[q].to_numpy(dtype=float), base[q])
-        mask[position] = False
-        rows = np.flatnonzero(mask)
-        if rows.size == 0:
-            continue
-        values = df[p].to_numpy(dtype=float)[rows]
-        ends = sorted({int(rows[np.argmin(values)]), int(rows[np.argmax(values)])})
-        ends.sort(key=lambda i: df[p].iloc[i])
-        points = [(float(df[p].iloc[i]), float(objective[i]) if ok[i] else None) for i in ends]
-        reached = [base_obj] + [o for _, o in points if o is not None]
-        bars.append((p, max(reached) - min(reached), points))
-    if not bars:
-        raise ValueError(
-            "tornado: no scenario moves one parameter away from the base with the others at "
-            "their base values; build the sweep with runner.sweeps.one_at_a_time()"
-        )
-    bars.sort(key=lambda b: b[1])  # barh draws bottom-up: largest span on top
+    bars = _tornado_bars(df, base, position, base_obj)
     fig = _figure(8.0, max(2.5, 0.55 * len(bars) + 1.5))
     ax = fig.add_subplot()
-    colors = {"low": "tab:blue", "high": "tab:orange"}
-    legend = {"low": "value below base", "high": "value above base"}
-    labelled: set[str] = set()
-    infeasible_marked = False
-    for y, (p, _, points) in enumerate(bars):
-        for value, obj in points:
-            side = "low" if value < base[p] else "high"
-            if obj is None:
-                ax.plot(
-                    base_obj,
-                    y,
-                    marker="x",
-                    color="red",
-                    markersize=9,
-                    linestyle="none",
-                    label=None if infeasible_marked else "infeasible / failed",
-                )
-                infeasible_marked = True
-                continue
-            label = None if side in labelled else legend[side]
-            labelled.add(side)
-            ax.barh(y, obj - base_obj, left=base_obj, height=0.6, color=colors[side], label=label)
+    _draw_tornado(ax, bars, base, base_obj)
     ax.axvline(base_obj, color="black", linewidth=1)
     ax.set_yticks(range(len(bars)))
     ax.set_yticklabels([f"{p}\n[{points[0][0]:g} .. {points[-1][0]:g}]" for p, _, points in bars], fontsize=8)
@@ -337,18 +343,36 @@ def distribution(results: ScenarioResults | pd.DataFrame, path: str | Path) -> P
 # -- shadow prices ----------------------------------------------------------------------------------
 
 
+def _solution_of(solution: LXSolution | ScenarioResult) -> Any:
+    """The ``LXSolution`` of a ``ScenarioResult`` (run with ``keep="full"``), or ``solution``."""
+    if isinstance(solution, LXSolution):
+        return solution
+    if solution.solution is None:
+        raise ValueError(
+            f"shadow prices: scenario {solution.name!r} kept no solution; run run_scenarios(..., keep='full')"
+        )
+    return solution.solution
+
+
+def _signed_bars(ax: Any, labels: Sequence[str], values: Sequence[float], height: float) -> None:
+    """Horizontal bars, green for positive values and red for negative ones, bottom-up."""
+    ax.barh(
+        range(len(values)),
+        list(values),
+        color=["tab:green" if v >= 0 else "tab:red" for v in values],
+        height=height,
+    )
+    ax.set_yticks(range(len(values)))
+    ax.set_yticklabels(list(labels), fontsize=8)
+    ax.axvline(0, color="black", linewidth=0.8)
+
+
 def shadow_prices_figure(solution: LXSolution | ScenarioResult, *, top: int = 20) -> Figure:
     """Horizontal bars of the ``top`` largest ``|shadow price|`` of an ``LXSolution`` (or of
     a ``ScenarioResult`` run with ``keep="full"``), the largest on top."""
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise ValueError(f"shadow prices: top={top!r} must be an integer >= 1")
-    if hasattr(solution, "parameters") and hasattr(solution, "name"):  # a ScenarioResult
-        if solution.solution is None:
-            raise ValueError(
-                f"shadow prices: scenario {solution.name!r} kept no solution; "
-                "run run_scenarios(..., keep='full')"
-            )
-        solution = solution.solution
+    solution = _solution_of(solution)
     prices = getattr(solution, "shadow_prices", None)
     if not prices:
         raise ValueError(
@@ -360,16 +384,7 @@ def shadow_prices_figure(solution: LXSolution | ScenarioResult, *, top: int = 20
     ranked.reverse()  # barh draws bottom-up
     fig = _figure(8.0, max(2.5, 0.3 * len(ranked) + 1.5))
     ax = fig.add_subplot()
-    values = [v for _, v in ranked]
-    ax.barh(
-        range(len(ranked)),
-        values,
-        color=["tab:green" if v >= 0 else "tab:red" for v in values],
-        height=0.7,
-    )
-    ax.set_yticks(range(len(ranked)))
-    ax.set_yticklabels([n for n, _ in ranked], fontsize=8)
-    ax.axvline(0, color="black", linewidth=0.8)
+    _signed_bars(ax, [n for n, _ in ranked], [v for _, v in ranked], height=0.7)
     ax.set_xlabel("shadow price (objective change per unit of right-hand side)")
     shown = f"top {len(ranked)} of {len(prices)}" if len(prices) > len(ranked) else f"{len(prices)}"
     ax.set_title(f"Shadow prices ({shown} constraints by |value|)")
@@ -379,3 +394,29 @@ def shadow_prices_figure(solution: LXSolution | ScenarioResult, *, top: int = 20
 def shadow_prices(solution: LXSolution | ScenarioResult, path: str | Path, top: int = 20) -> Path:
     """Write ``shadow_prices_figure(solution, top=top)`` as a PNG; returns the path written."""
     return _save(shadow_prices_figure(solution, top=top), path)
+
+
+# -- rank correlations ------------------------------------------------------------------------------
+
+
+def correlation_figure(values: pd.Series) -> Figure:
+    """Horizontal bars of each parameter's rank correlation with the objective, the strongest
+    on top: ``values`` is ``runner.analysis.rank_correlations(results)`` (parameter -> rho)."""
+    if len(values) == 0:
+        raise ValueError(
+            "correlations: nothing to plot; rank correlations need at least three feasible "
+            "sampled scenarios (runner.analysis.rank_correlations)"
+        )
+    fig = _figure(8.0, max(2.5, 0.45 * len(values) + 1.5))
+    ax = fig.add_subplot()
+    shown = values.iloc[::-1]  # barh draws bottom-up: the strongest on top
+    _signed_bars(ax, [str(i) for i in shown.index], shown.to_numpy(dtype=float).tolist(), height=0.6)
+    ax.set_xlim(-1, 1)
+    ax.set_xlabel("rank correlation with the objective (Spearman)")
+    ax.set_title("Sensitivity: which parameters move the objective")
+    return fig
+
+
+def correlations(values: pd.Series, path: str | Path) -> Path:
+    """Write ``correlation_figure(values)`` as a PNG; returns the path written."""
+    return _save(correlation_figure(values), path)

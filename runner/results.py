@@ -16,25 +16,13 @@ from lumix import LXObjectiveSense, LXSolution
 from lumix.analysis.report import comparison_table
 from lumix.status import Status
 
+from .columns import BASELINE, RESULT_COLUMNS
+
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Status", "ScenarioResult", "ScenarioResults", "RESULT_COLUMNS", "BASELINE"]
 
-BASELINE = "baseline"
-#: The columns of ``ScenarioResults.to_dataframe()`` before the parameters, in order.
-RESULT_COLUMNS = (
-    "name",
-    "status",
-    "objective_value",
-    "delta",
-    "solve_time",
-    "wall_time",
-    "method",
-    "attempts",
-    "worker",
-    "error",
-)
 
 
 @dataclass

@@ -23,7 +23,7 @@ import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
@@ -44,19 +44,20 @@ __all__ = [
     "one_at_a_time",
     "latin_hypercube",
     "monte_carlo",
+    "ON_VALUES",
+    "HOW_VALUES",
+    "ALLOWED_HOW",
 ]
 
 On = Literal["rhs", "lower", "upper", "objective", "coefficient", "data"]
 How = Literal["set", "multiply", "add"]
+#: What a parameter changes (``on``) and how (``how``), in the order the docs list them.
+ON_VALUES: tuple[str, ...] = get_args(On)
+HOW_VALUES: tuple[str, ...] = get_args(How)
 
 #: Which ``how`` each ``on`` allows (``data`` ignores ``how``: ``apply`` decides).
 ALLOWED_HOW: dict[str, frozenset[str]] = {
-    "rhs": frozenset({"set", "multiply", "add"}),
-    "lower": frozenset({"set", "multiply"}),
-    "upper": frozenset({"set", "multiply"}),
-    "objective": frozenset({"set", "multiply"}),
-    "coefficient": frozenset({"set", "multiply"}),
-    "data": frozenset({"set", "multiply", "add"}),
+    on: frozenset(HOW_VALUES if on in ("rhs", "data") else ("set", "multiply")) for on in ON_VALUES
 }
 
 
@@ -124,6 +125,7 @@ class Parameter:
     def add_to(self, scenario: LXScenario, value: float) -> None:
         """Add this parameter's change at ``value`` to ``scenario``."""
         if self.on == "data":
+            assert self.apply is not None, "a data parameter has apply (checked when made)"
             scenario.modify_model(DataChange(self.name, self.apply, value))
             return
         target_type, kind = _KINDS[self.on, self.how]

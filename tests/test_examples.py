@@ -123,7 +123,8 @@ def main_job(tmp_path_factory: pytest.TempPathFactory) -> dict:
     results = out / "sweep.parquet"
     env = {"LUMIX_SWEEP_N": str(SWEEP_N)}
     run = run_script(
-        ["-m", "runner", "run", "examples/sensitivity_sweep.toml", "--output", str(results), "--n-jobs", "2"],
+        ["-m", "runner", "run", "examples/sensitivity_sweep.toml", "--output", str(results), "--n-jobs", "2"]
+        + ["--progress"],  # a pipe, not a terminal: ask for the bar
         **env,
     )
     report = run_script(["-m", "runner", "report", str(results), "--plots", str(out / "plots")], **env)

@@ -15,7 +15,7 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
-from ..scenario import ScenarioSession
+from ..scenario import BASELINE, ScenarioSession
 from ..solvers.solution import LXSolution
 from ..status import Status
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["Executor", "scenario_runner", "solve_scenarios", "ENTRY_POINT_GROUP"]
 
 ENTRY_POINT_GROUP = "lumix.scenario_runners"
-BASELINE = "baseline"
 
 #: ``run_scenarios(model, scenarios, *, optimizer, n_jobs, include_baseline, keep, progress)``
 Executor = Callable[..., Any]

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Self
 
 from ..core.enums import LXObjectiveSense
+from ..scenario import BASELINE
 from ..solvers.base import LXOptimizer
 from ..utils.callables import callable_key
-from ._executor import BASELINE, Executor, solve_scenarios
+from ._executor import Executor, solve_scenarios
 from .report import comparison_table
 
 __all__ = ["LXScenario", "LXScenarioModification", "MODIFICATION_TYPES"]

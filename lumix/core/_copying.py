@@ -175,24 +175,39 @@ class Detachable:
 def copy_value(value: Any, memo: dict[Any, Any], ctx: CopyContext, role: str) -> Any:
     """Copy one attribute value of a modeling object, detaching what it holds."""
     if isinstance(value, types.FunctionType):
-        try:
-            return copy_function_detaching_closure(value, memo)
-        except DetachError as exc:
-            raise DetachError(f"{ctx.owner}: {ROLES.get(role, role)}: {exc}") from None
+        return _copy_function(value, memo, ctx, role)
     if isinstance(value, Detachable):
-        if role != "_objective_expr":
-            return copy.deepcopy(value, memo)
-        outer, ctx.owner = ctx.owner, f"the objective of {ctx.owner}"
-        try:
-            return copy.deepcopy(value, memo)
-        finally:
-            ctx.owner = outer
+        return _copy_detachable(value, memo, ctx, role)
     if isinstance(value, list):
         return [copy_value(v, memo, ctx, role) for v in value]
     if isinstance(value, dict):
         return {k: copy_value(v, memo, ctx, f"{role} {k!r}") for k, v in value.items()}
     if isinstance(value, tuple) and not hasattr(value, "_fields"):
         return tuple(copy_value(v, memo, ctx, role) for v in value)
+    return _copy_other(value, memo, ctx, role)
+
+
+def _copy_function(value: types.FunctionType, memo: dict[Any, Any], ctx: CopyContext, role: str) -> Any:
+    """A user callable with its closure detached; a ``DetachError`` names the owner and role."""
+    try:
+        return copy_function_detaching_closure(value, memo)
+    except DetachError as exc:
+        raise DetachError(f"{ctx.owner}: {ROLES.get(role, role)}: {exc}") from None
+
+
+def _copy_detachable(value: Detachable, memo: dict[Any, Any], ctx: CopyContext, role: str) -> Any:
+    """A modeling object's copy; errors in the objective name it as the objective."""
+    if role != "_objective_expr":
+        return copy.deepcopy(value, memo)
+    outer, ctx.owner = ctx.owner, f"the objective of {ctx.owner}"
+    try:
+        return copy.deepcopy(value, memo)
+    finally:
+        ctx.owner = outer
+
+
+def _copy_other(value: Any, memo: dict[Any, Any], ctx: CopyContext, role: str) -> Any:
+    """Any other value: lumix's own deep-copied, the rest with its ORM objects detached."""
     if type(value).__module__.startswith("lumix."):
         return copy.deepcopy(value, memo)  # terms, enums, dimensions' products
     return detach_value(value, memo, f"{ctx.owner}: {ROLES.get(role, role)}")

@@ -6,10 +6,12 @@ import copy
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from ._copying import Detachable
-from .variables import LXVariable
+
+if TYPE_CHECKING:
+    from .variables import LXVariable
 
 __all__ = ["LXLinearExpression", "LXTerm", "LXMultiTerm"]
 
@@ -65,7 +67,9 @@ class LXMultiTerm:
 
 
 def _check_var(var: Any, method: str) -> None:
-    if not isinstance(var, LXVariable):
+    # A variable family is what has a var_type (variables build expressions, so this module
+    # does not import them).
+    if not hasattr(var, "var_type") or not hasattr(var, "name"):
         raise TypeError(f"{method}() takes an LXVariable, got {type(var).__name__}")
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from ..expand import variable_instances, variable_key
 from ._copying import Detachable
 from ._source import DataBacked
 from .dimensions import LXCartesianProduct, LXIndexDimension
 from .enums import LXVarType
-
-if TYPE_CHECKING:
-    from .expressions import LXLinearExpression
+from .expressions import LXLinearExpression
 
 __all__ = ["LXVariable"]
 
@@ -165,8 +163,6 @@ class LXVariable(DataBacked, Detachable, Generic[TModel, TValue]):
 
     def cost_expression(self) -> LXLinearExpression | None:
         """``sum(cost(instance) * self[instance])``, or ``None`` without a cost."""
-        from .expressions import LXLinearExpression
-
         if self._multi_cost_func is not None:
             return LXLinearExpression().add_multi_term(self, coeff=self._multi_cost_func)
         if self.cost_func is not None:

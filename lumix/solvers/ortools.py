@@ -226,30 +226,47 @@ class ORToolsSolver:
         """Solve the model as it now stands; ``values=False`` reads the objective only."""
         start = time.perf_counter()
         self._reload_if_needed()
-        code = self._solver.Solve(self._params)
-        if code == pywraplp.Solver.INFEASIBLE or (self._is_lp and code == pywraplp.Solver.ABNORMAL):
-            code = self._confirm_infeasible(code)  # a MIP's "abnormal" stays abnormal
-        status = self._status(code)
+        status = self._status(self._solve_code())
         if not status.is_feasible:
             return RawSolution(status, None, time.perf_counter() - start)
         objective = self._solver.Objective()
-        raw = RawSolution(status, float(objective.Value()), 0.0)
+        value = float(objective.Value())
+        raw = RawSolution(status, value, 0.0)
         if values:
-            response = linear_solver_pb2.MPSolutionResponse()
-            self._solver.FillSolutionResponseProto(response)
-            raw.x = np.asarray(response.variable_value, dtype=float)
-            if self._is_lp and status is Status.OPTIMAL:
-                raw.duals = np.asarray(response.dual_value, dtype=float)
-                raw.reduced_costs = np.asarray(response.reduced_cost, dtype=float)
+            self._read_values(raw)
         raw.solve_time = time.perf_counter() - start
-        if not self._is_lp:
-            if abs(raw.objective_value) >= 10 * SCIP_INFINITY_ARTIFACT or (
-                raw.x is not None and raw.x.size and np.abs(raw.x).max() >= SCIP_INFINITY_ARTIFACT
-            ):
-                return RawSolution(Status.UNBOUNDED, None, raw.solve_time)
-            bound = objective.BestBound()
-            if math.isfinite(bound):
-                raw.gap = abs(raw.objective_value - bound) / max(abs(raw.objective_value), 1e-10)
+        if self._is_lp:
+            return raw
+        return self._checked_mip(raw, value, objective)
+
+    def _solve_code(self) -> int:
+        """Solve; the OR-Tools result code, an "infeasible" (or an LP's "abnormal") confirmed."""
+        code = self._solver.Solve(self._params)
+        if code == pywraplp.Solver.INFEASIBLE or (self._is_lp and code == pywraplp.Solver.ABNORMAL):
+            code = self._confirm_infeasible(code)  # a MIP's "abnormal" stays abnormal
+        return code
+
+    def _read_values(self, raw: RawSolution) -> None:
+        """Fill ``raw``'s column values, and an optimal LP's duals and reduced costs."""
+        response = linear_solver_pb2.MPSolutionResponse()
+        self._solver.FillSolutionResponseProto(response)
+        raw.x = np.asarray(response.variable_value, dtype=float)
+        if self._is_lp and raw.status is Status.OPTIMAL:
+            raw.duals = np.asarray(response.dual_value, dtype=float)
+            raw.reduced_costs = np.asarray(response.reduced_cost, dtype=float)
+
+    @staticmethod
+    def _checked_mip(raw: RawSolution, value: float, objective: pywraplp.Objective) -> RawSolution:
+        """A MIP's solution (objective ``value``) with its gap to the best bound, or
+        ``UNBOUNDED`` where the objective or a column value is SCIP's stand-in for infinity."""
+        x = raw.x
+        if abs(value) >= 10 * SCIP_INFINITY_ARTIFACT or (
+            x is not None and x.size and np.abs(x).max() >= SCIP_INFINITY_ARTIFACT
+        ):
+            return RawSolution(Status.UNBOUNDED, None, raw.solve_time)
+        bound = objective.BestBound()
+        if math.isfinite(bound):
+            raw.gap = abs(value - bound) / max(abs(value), 1e-10)
         return raw
 
     def _status(self, code: int) -> Status:

@@ -48,23 +48,34 @@ def callable_key(func: Any) -> str:
     ``functools.partial`` adds its function and simple arguments. Module globals the callable
     reads and values that are not simple are not part of the key."""
     if isinstance(func, functools.partial):
-        args = [repr(a) for a in func.args if _simple(a)]
-        kwargs = sorted((k, repr(v)) for k, v in func.keywords.items() if _simple(v))
-        return _digest(["partial", callable_key(func.func), args, kwargs])
+        return _partial_key(func)
     parts: list[Any] = [getattr(func, "__qualname__", repr(type(func)))]
     code = getattr(func, "__code__", None)
     if code is not None:
         parts.append(_code_key(code))
-        captured = []
-        for cell in getattr(func, "__closure__", None) or ():
-            try:
-                captured.append(cell.cell_contents)
-            except ValueError:
-                continue
-        captured += list(getattr(func, "__defaults__", None) or ())
-        captured += sorted((getattr(func, "__kwdefaults__", None) or {}).items())
-        parts += [repr(v) for v in captured if _simple(v)]
+        parts += [repr(v) for v in _captured(func) if _simple(v)]
     return _digest(parts)
+
+
+def _partial_key(func: functools.partial[Any]) -> str:
+    """``callable_key`` of a partial: its function's key and its simple arguments."""
+    args = [repr(a) for a in func.args if _simple(a)]
+    kwargs = sorted((k, repr(v)) for k, v in func.keywords.items() if _simple(v))
+    return _digest(["partial", callable_key(func.func), args, kwargs])
+
+
+def _captured(func: Any) -> list[Any]:
+    """What a function holds: its closure's values (empty cells skipped), its defaults, and
+    its keyword-only defaults as sorted ``(name, value)`` pairs."""
+    captured = []
+    for cell in getattr(func, "__closure__", None) or ():
+        try:
+            captured.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            continue
+    captured += list(getattr(func, "__defaults__", None) or ())
+    captured += sorted((getattr(func, "__kwdefaults__", None) or {}).items())
+    return captured
 
 
 def _digest(parts: list[Any]) -> str:

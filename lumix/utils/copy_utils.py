@@ -14,8 +14,8 @@ import copy
 import dis
 import functools
 import types
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 from ..errors import DetachError
 from . import orm
@@ -43,9 +43,10 @@ _ATOMIC = (
     types.BuiltinFunctionType,
 )
 _UNCHANGED_KEY = "lumix.unchanged"  # ids found to hold nothing to detach, in a deepcopy memo
+_EMPTY = object()  # an empty closure cell
 
 
-def detach_orm_object(obj: Any, memo: dict[int, Any] | None = None) -> Any:
+def detach_orm_object(obj: Any, memo: dict[Any, Any] | None = None) -> Any:
     """A detached copy of an ORM instance; a plain object (or ``None``) is returned as is.
 
     Loaded relationships are detached recursively through ``memo`` (cycles preserved).
@@ -61,7 +62,7 @@ def detach_orm_object(obj: Any, memo: dict[int, Any] | None = None) -> Any:
     return orm.detach_instance(obj, memo, lambda value: detach_value(value, memo))
 
 
-def detach_value(value: Any, memo: dict[int, Any], where: str = "") -> Any:
+def detach_value(value: Any, memo: dict[Any, Any], where: str = "") -> Any:
     """``value`` with every ORM instance inside replaced by its detached copy.
 
     Walks lists, tuples, sets, dicts and functions' closures; other objects are kept as they
@@ -75,54 +76,80 @@ def detach_value(value: Any, memo: dict[int, Any], where: str = "") -> Any:
         return done
     if orm.is_orm_instance(value):  # first: the common case, and never a database handle
         return orm.detach_instance(value, memo, lambda v: detach_value(v, memo))
-    unchanged = memo.setdefault(_UNCHANGED_KEY, set())
+    unchanged: set[int] = memo.setdefault(_UNCHANGED_KEY, set())
     if id(value) in unchanged:
         return value
     handle = orm.live_handle(value)
     if handle is not None:
-        raise DetachError(
-            f"{where or 'a value'} is {handle}; a copied or pickled model cannot hold a database "
-            "handle. Read what the callable needs before building the model (e.g. "
-            "prices = {p.id: p.price for p in rows}) and capture that instead"
-        )
+        raise _handle_error(where, handle)
     if isinstance(value, types.FunctionType):
         return copy_function_detaching_closure(value, memo)
     if isinstance(value, list | tuple | set | frozenset):
-        items = [detach_value(v, memo, where) for v in value]
-        if all(a is b for a, b in zip(items, value, strict=True)):
-            unchanged.add(id(value))
-            return value
-        result = items if isinstance(value, list) else _rebuild(value, items)
-        memo[id(value)] = result
-        return result
+        return _detach_items(value, memo, where, unchanged)
     if isinstance(value, dict):
-        pairs = [(k, detach_value(v, memo, where)) for k, v in value.items()]
-        if all(v is value[k] for k, v in pairs):
-            unchanged.add(id(value))
-            return value
-        result = dict(pairs)
-        memo[id(value)] = result
-        return result
+        return _detach_dict(value, memo, where, unchanged)
     return value
 
 
-def _rebuild(original: tuple | set | frozenset, items: list[Any]) -> Any:
+def _handle_error(where: str, handle: str) -> DetachError:
+    return DetachError(
+        f"{where or 'a value'} is {handle}; a copied or pickled model cannot hold a database "
+        "handle. Read what the callable needs before building the model (e.g. "
+        "prices = {p.id: p.price for p in rows}) and capture that instead"
+    )
+
+
+def _detach_items(
+    value: list[Any] | tuple[Any, ...] | set[Any] | frozenset[Any],
+    memo: dict[Any, Any],
+    where: str,
+    unchanged: set[int],
+) -> Any:
+    """``detach_value`` of a list, tuple or set: ``value`` itself (noted in ``unchanged``)
+    when no item changed, else a container of its type (memoized)."""
+    items = [detach_value(v, memo, where) for v in value]
+    if all(a is b for a, b in zip(items, value, strict=True)):
+        unchanged.add(id(value))
+        return value
+    result = items if isinstance(value, list) else _rebuild(value, items)
+    memo[id(value)] = result
+    return result
+
+
+def _detach_dict(value: dict[Any, Any], memo: dict[Any, Any], where: str, unchanged: set[int]) -> Any:
+    """``detach_value`` of a dict: ``value`` itself (noted in ``unchanged``) when no value
+    changed, else a new dict (memoized)."""
+    pairs = [(k, detach_value(v, memo, where)) for k, v in value.items()]
+    if all(v is value[k] for k, v in pairs):
+        unchanged.add(id(value))
+        return value
+    result = dict(pairs)
+    memo[id(value)] = result
+    return result
+
+
+def _rebuild(original: tuple[Any, ...] | set[Any] | frozenset[Any], items: list[Any]) -> Any:
     """A container of ``original``'s type holding ``items`` (named tuples keep their class)."""
     if hasattr(original, "_make"):
         return type(original)._make(items)
     return type(original)(items)
 
 
-def materialize_and_detach_list(items: list[Any] | None, memo: dict[int, Any]) -> list[Any] | None:
+def materialize_and_detach_list(items: list[Any] | None, memo: dict[Any, Any]) -> list[Any] | None:
     """A new list of the same length and order: ORM instances detached, plain ones deep-copied."""
     if items is None:
         return None
+    return _materialize(items, memo)
+
+
+def _materialize(items: Iterable[Any], memo: dict[Any, Any]) -> list[Any]:
+    """``materialize_and_detach_list`` of items that are there; tuples item by item."""
     out = []
     for item in items:
         if orm.is_orm_instance(item):
             out.append(detach_orm_object(item, memo))
         elif isinstance(item, tuple):
-            out.append(_rebuild(item, materialize_and_detach_list(list(item), memo)))
+            out.append(_rebuild(item, _materialize(item, memo)))
         else:
             out.append(copy.deepcopy(item, memo))
     return out
@@ -155,23 +182,54 @@ def copy_function_detaching_closure(func: Callable[..., Any], memo: dict[Any, An
     done = memo.get(id(func))
     if done is not None:
         return done
-    unchanged = memo.setdefault(_UNCHANGED_KEY, set())
+    unchanged: set[int] = memo.setdefault(_UNCHANGED_KEY, set())
     if id(func) in unchanged:
         return func
-    code = func.__code__
-    cells = func.__closure__ or ()
-    new_cells = tuple(types.CellType() for _ in cells)
-    new = types.FunctionType(code, func.__globals__, func.__name__, None, new_cells or None)
+    new_cells = tuple(types.CellType() for _ in func.__closure__ or ())
+    new = _new_function(func, func.__globals__, new_cells)
     memo[id(func)] = new  # recursive functions refer to the copy
+    parts = _detach_parts(func, memo)
+    if parts.same_as(func):
+        del memo[id(func)]
+        unchanged.add(id(func))
+        return func
+    if parts.overrides:
+        new = _new_function(func, {**func.__globals__, **parts.overrides}, new_cells)
+        memo[id(func)] = new
+    _fill_copy(new, func, new_cells, parts)
+    return new
+
+
+class _FunctionParts(NamedTuple):
+    """What a function holds: its closure's values (``_EMPTY`` for an empty cell) and, detached,
+    those values, its defaults, keyword-only defaults, and the globals it reads whose copies
+    differ."""
+
+    captured: list[Any]
+    closure: list[Any]
+    defaults: tuple[Any, ...]
+    kwdefaults: dict[str, Any]
+    overrides: dict[str, Any]
+
+    def same_as(self, func: types.FunctionType) -> bool:
+        """True when nothing ``func`` holds had to be copied."""
+        return (
+            not self.overrides
+            and _all_identical(self.closure, self.captured)
+            and _all_identical(self.defaults, func.__defaults__ or ())
+            and _all_identical(self.kwdefaults.values(), (func.__kwdefaults__ or {}).values())
+        )
+
+
+def _detach_parts(func: types.FunctionType, memo: dict[Any, Any]) -> _FunctionParts:
+    """Detach what ``func`` holds, in order: closure, defaults, keyword-only defaults, globals."""
     where = describe_callable(func)
-    contents = []
-    for name, cell in zip(code.co_freevars, cells, strict=True):
-        try:
-            value = cell.cell_contents
-        except ValueError:  # an empty cell
-            contents.append((cell, _EMPTY, _EMPTY))
-            continue
-        contents.append((cell, value, detach_value(value, memo, f"{where}: its captured {name!r}")))
+    code = func.__code__
+    captured = _cell_values(func)
+    closure = [
+        value if value is _EMPTY else detach_value(value, memo, f"{where}: its captured {name!r}")
+        for name, value in zip(code.co_freevars, captured, strict=True)
+    ]
     given = func.__defaults__ or ()
     params = code.co_varnames[code.co_argcount - len(given) : code.co_argcount]
     defaults = tuple(
@@ -181,39 +239,59 @@ def copy_function_detaching_closure(func: Callable[..., Any], memo: dict[Any, An
         k: detach_value(v, memo, f"{where}: its default {k!r}")
         for k, v in (func.__kwdefaults__ or {}).items()
     }
+    return _FunctionParts(captured, closure, defaults, kwdefaults, _global_overrides(func, memo, where))
+
+
+def _cell_values(func: types.FunctionType) -> list[Any]:
+    """The values in ``func``'s closure cells, ``_EMPTY`` for an empty cell."""
+    values = []
+    for cell in func.__closure__ or ():
+        try:
+            values.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            values.append(_EMPTY)
+    return values
+
+
+def _global_overrides(func: types.FunctionType, memo: dict[Any, Any], where: str) -> dict[str, Any]:
+    """Detached copies of the globals ``func`` reads, for those that are not the originals."""
+    namespace = func.__globals__
     overrides = {}
-    for name in global_names(code):
-        if name in func.__globals__:
-            value = func.__globals__[name]
+    for name in global_names(func.__code__):
+        if name in namespace:
+            value = namespace[name]
             copied = detach_value(value, memo, f"{where}: the global {name!r} it reads")
             if copied is not value:
                 overrides[name] = copied
-    same = (
-        not overrides
-        and all(old is new_ for _, old, new_ in contents)
-        and all(a is b for a, b in zip(defaults, func.__defaults__ or (), strict=True))
-        and all(kwdefaults[k] is v for k, v in (func.__kwdefaults__ or {}).items())
-    )
-    if same:
-        del memo[id(func)]
-        unchanged.add(id(func))
-        return func
-    if overrides:
-        new = types.FunctionType(
-            code, {**func.__globals__, **overrides}, func.__name__, None, new_cells or None
-        )
-        memo[id(func)] = new
-    for cell, (_, _, value) in zip(new_cells, contents, strict=True):
+    return overrides
+
+
+def _all_identical(left: Iterable[Any], right: Iterable[Any]) -> bool:
+    return all(a is b for a, b in zip(left, right, strict=True))
+
+
+def _new_function(
+    func: types.FunctionType, namespace: dict[str, Any], cells: tuple[types.CellType, ...]
+) -> types.FunctionType:
+    """A function of ``func``'s code and name over ``namespace`` and ``cells``."""
+    return types.FunctionType(func.__code__, namespace, func.__name__, None, cells or None)
+
+
+def _fill_copy(
+    new: types.FunctionType,
+    func: types.FunctionType,
+    cells: tuple[types.CellType, ...],
+    parts: _FunctionParts,
+) -> None:
+    """Give ``new`` the detached closure, defaults and keyword defaults, and ``func``'s
+    ``__dict__``, qualname, module, docstring and annotations."""
+    for cell, value in zip(cells, parts.closure, strict=True):
         if value is not _EMPTY:
             cell.cell_contents = value
-    new.__defaults__ = defaults or None
-    new.__kwdefaults__ = kwdefaults or None
+    new.__defaults__ = parts.defaults or None
+    new.__kwdefaults__ = parts.kwdefaults or None
     new.__dict__.update(func.__dict__)
     new.__qualname__ = func.__qualname__
     new.__module__ = func.__module__
     new.__doc__ = func.__doc__
     new.__annotations__ = dict(func.__annotations__)
-    return new
-
-
-_EMPTY = object()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["is_session", "source_type", "read_all"]
 
 
-def _django_query_types() -> tuple[type, ...]:
+def _django_query_types() -> tuple[type[Any], ...]:
     if "django.db.models" not in sys.modules:
         return ()
     from django.db.models import Manager, QuerySet
@@ -49,7 +50,7 @@ def reads_without_session(model_type: type) -> bool:
     return _is_django_model(model_type)
 
 
-def read_all(model_type: type, session: Any) -> list[Any]:
+def read_all(model_type: type[Any], session: Any) -> list[Any]:
     """Every instance of ``model_type`` in a deterministic order (primary key).
 
     ``session`` is a SQLAlchemy session, a Django manager/QuerySet, or ``None`` for a Django
@@ -69,7 +70,7 @@ def read_all(model_type: type, session: Any) -> list[Any]:
     from sqlalchemy import inspect as sa_inspect
     from sqlalchemy import select
 
-    mapper = sa_inspect(model_type, raiseerr=False)
+    mapper: object = sa_inspect(model_type, raiseerr=False)  # a Mapper for a mapped class
     if mapper is None or not hasattr(mapper, "primary_key"):
         raise TypeError(f"{model_type!r} is not a SQLAlchemy mapped class or Django model")
     return list(session.scalars(select(model_type).order_by(*mapper.primary_key)).all())
@@ -172,6 +173,8 @@ def is_attached(obj: Any) -> bool:
 
 # -- detaching -------------------------------------------------------------------------------
 
+Detach = Callable[[Any], Any]  # detaches a related value (the caller's ``detach_value``)
+
 
 class UnloadedAttribute:
     """Per-instance loader placed on a detached copy for an attribute that was never loaded.
@@ -227,7 +230,8 @@ def _load_expired_columns(obj: Any, state: Any) -> None:
             return
 
 
-_SA_KEYS: dict[Any, tuple[Any, Any, tuple[str, ...], tuple[str, ...]]] = {}
+_SAKeys = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]  # column keys, (relationship key, kind)
+_SA_KEYS: dict[Any, tuple[Any, Any, _SAKeys]] = {}  # mapper -> its property collections and keys
 
 
 @functools.cache
@@ -238,7 +242,7 @@ def _set_committed_value() -> Any:
     return set_committed_value
 
 
-def _sa_keys(mapper: Any) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+def _sa_keys(mapper: Any) -> _SAKeys:
     """The column keys and the (relationship key, kind) pairs of ``mapper`` (kind ``"one"`` for
     a reference, ``"list"`` for a list collection, ``"other"`` for a set/dict collection),
     cached while its property collections are the same objects (SQLAlchemy replaces them when a
@@ -246,11 +250,9 @@ def _sa_keys(mapper: Any) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
     columns, relationships = mapper.column_attrs, mapper.relationships
     cached = _SA_KEYS.get(mapper)
     if cached is None or cached[0] is not columns or cached[1] is not relationships:
-        column_keys = tuple(p.key for p in columns)
-        relationship_keys = tuple((r.key, _relationship_kind(r)) for r in relationships)
-        cached = (columns, relationships, column_keys, relationship_keys)
-        _SA_KEYS[mapper] = cached
-    return cached[2], cached[3]
+        keys = (tuple(p.key for p in columns), tuple((r.key, _relationship_kind(r)) for r in relationships))
+        cached = _SA_KEYS[mapper] = (columns, relationships, keys)
+    return cached[2]
 
 
 def _relationship_kind(rel: Any) -> str:
@@ -264,7 +266,7 @@ _UNLOADED: dict[tuple[str, str], UnloadedAttribute] = {}  # stateless, shared by
 _SCALAR_TYPES = frozenset({int, float, str, bytes, bool, type(None)})  # items of a list copied as is
 
 
-def _copy_column_value(value: Any, memo: dict[int, Any]) -> Any:
+def _copy_column_value(value: Any, memo: dict[Any, Any]) -> Any:
     """``copy.deepcopy(value, memo)``; a list of plain scalars (a JSON or ARRAY column) is
     copied as ``copy.deepcopy`` would, without a deepcopy call per item."""
     import copy
@@ -297,56 +299,77 @@ def _cached_reference(state: Any, key: str) -> Any:
     return _NOT_CACHED if value is PASSIVE_NO_RESULT else value
 
 
-def _detach_sqlalchemy(obj: Any, state: Any, memo: dict[int, Any], detach: Any) -> Any:
-    set_committed_value = _set_committed_value()
+def _detach_sqlalchemy(obj: Any, state: Any, memo: dict[Any, Any], detach: Detach) -> Any:
     _load_expired_columns(obj, state)
     mapper = state.mapper
     column_keys, relationship_keys = _sa_keys(mapper)
     new = mapper.class_manager.new_instance()
     memo[id(obj)] = new
-    new_state = new._sa_instance_state
     source, target = state.dict, new.__dict__
     unloaded: list[str] = []
-    for key in column_keys:
+    for key in column_keys:  # inline: this loop runs for every column of every object
         if key in source:
             value = source[key]
             target[key] = value if isinstance(value, _IMMUTABLE) else _copy_column_value(value, memo)
         else:
             unloaded.append(key)
+    _copy_relationships(state, new, relationship_keys, memo, detach, unloaded)
+    new_state = new._sa_instance_state
+    new_state.key = state.key
+    if unloaded:
+        new_state.callables = _unloaded_loaders(mapper.class_.__name__, unloaded)
+    return new
 
-    def related(value: Any) -> Any:
-        """One related object: the memo's copy, a detached mapped instance, or ``detach``."""
-        done = memo.get(id(value))
-        if done is not None:
-            return done
-        other = getattr(value, "_sa_instance_state", None)
-        if other is not None and other.obj() is value:
-            return _detach_sqlalchemy(value, other, memo, detach)
-        return detach(value)
 
-    for key, kind in relationship_keys:
+def _copy_relationships(
+    state: Any,
+    new: Any,
+    keys: tuple[tuple[str, str], ...],
+    memo: dict[Any, Any],
+    detach: Detach,
+    unloaded: list[str],
+) -> None:
+    """Set the loaded (or session-cached) relationships of ``state`` on ``new``, the related
+    objects detached; the keys neither loaded nor cached go to ``unloaded``."""
+    set_committed_value = _set_committed_value()
+    source, target = state.dict, new.__dict__
+    for key, kind in keys:
         if key in source:
             value = source[key]
         elif (value := _cached_reference(state, key)) is _NOT_CACHED:
             unloaded.append(key)
             continue
         if kind == "one":  # a reference: the fresh copy has no history to commit
-            target[key] = None if value is None else related(value)
+            target[key] = None if value is None else _related(value, memo, detach)
         elif kind == "list":
-            set_committed_value(new, key, [related(v) for v in value])
+            set_committed_value(new, key, [_related(v, memo, detach) for v in value])
         else:
             set_committed_value(new, key, detach(value))
-    new_state.key = state.key
-    if unloaded:
-        name = mapper.class_.__name__
-        new_state.callables = {
-            k: _UNLOADED.get((name, k)) or _UNLOADED.setdefault((name, k), UnloadedAttribute(name, k))
-            for k in unloaded
-        }
-    return new
 
 
-def _detach_django(obj: Any, memo: dict[int, Any], detach: Any) -> Any:
+def _related(value: Any, memo: dict[Any, Any], detach: Detach) -> Any:
+    """One related object: the memo's copy, a detached mapped instance, or ``detach``."""
+    done = memo.get(id(value))
+    if done is not None:
+        return done
+    other = getattr(value, "_sa_instance_state", None)
+    if other is not None and other.obj() is value:
+        return _detach_sqlalchemy(value, other, memo, detach)
+    return detach(value)
+
+
+def _unloaded_loaders(class_name: str, keys: list[str]) -> dict[str, UnloadedAttribute]:
+    """The shared ``UnloadedAttribute`` of each of ``keys`` of ``class_name``."""
+    loaders: dict[str, UnloadedAttribute] = {}
+    for key in keys:
+        loader = _UNLOADED.get((class_name, key))
+        if loader is None:
+            loader = _UNLOADED[(class_name, key)] = UnloadedAttribute(class_name, key)
+        loaders[key] = loader
+    return loaders
+
+
+def _detach_django(obj: Any, memo: dict[Any, Any], detach: Detach) -> Any:
     import copy
 
     new = copy.copy(obj)  # Django copies _state and its fields cache
@@ -363,7 +386,7 @@ def _detach_django(obj: Any, memo: dict[int, Any], detach: Any) -> Any:
 _DJANGO_DETACHED = "_lumix_detached"  # marks a QuerySet copy that only answers from its results
 
 
-def _detach_django_results(queryset: Any, detach: Any) -> Any:
+def _detach_django_results(queryset: Any, detach: Detach) -> Any:
     """A copy of a prefetched QuerySet whose results, hints and known related objects are the
     detached copies (none refers back to the original instances); marked so that
     ``live_handle`` lets it through: it answers ``.all()`` from its results, never a query."""
@@ -384,7 +407,7 @@ def _detach_django_results(queryset: Any, detach: Any) -> Any:
     return clone
 
 
-def detach_instance(obj: Any, memo: dict[int, Any], detach: Any) -> Any:
+def detach_instance(obj: Any, memo: dict[Any, Any], detach: Detach) -> Any:
     """A detached copy of one ORM instance; ``detach(value)`` detaches related values.
 
     SQLAlchemy: a real mapped instance in the detached state with the same identity key,

@@ -9,6 +9,8 @@ retried ``retries`` times, then reported crashed. ``timeout`` bounds the solver 
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +18,46 @@ from ..errors import BackendError
 from ..worker import ModelRef, ScenarioTask, run_batch
 from .base import Backend, Sink, batches
 
-__all__ = ["DaskBackend", "dask_client"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["DaskBackend", "dask_client", "dask_available", "connect"]
+
+
+def dask_available() -> bool:
+    """Whether ``dask.distributed`` is installed (the ``dask`` extra)."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def connect(
+    scheduler: str | None, n_workers: int, upload: Sequence[str] = ()
+) -> tuple[Any, list[Callable[[], Any]]]:
+    """A ``Client`` of the scheduler at ``scheduler`` (with the files ``upload`` sent to its
+    workers), or of a ``LocalCluster`` of ``n_workers`` processes started here; and the
+    functions that close them, in order.
+
+    Raises ``BackendError`` when the scheduler cannot be reached.
+    """
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="15s")
+        except Exception as exc:  # OSError, TimeoutError, ValueError for a bad address
+            raise BackendError(
+                f"cannot connect to the dask scheduler {scheduler!r}: {type(exc).__name__}: {exc}"
+            ) from exc
+        for file in upload:
+            logger.info("uploading %s to the dask workers", file)
+            client.upload_file(file)
+        return client, [client.close]
+    logger.info("starting a dask LocalCluster of %d worker processes", n_workers)
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+    client = Client(cluster)
+    return client, [client.close, cluster.close]
 
 
 def dask_client(backend: Any = None) -> Any:

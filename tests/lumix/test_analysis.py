@@ -131,7 +131,8 @@ def test_analyzers_run_in_parallel_through_an_executor(wyndor):
 
     scenario = LXScenario("less_everything").modify_constraint_rhs("capacity", multiply=0.5)
     analyzer = LXScenarioAnalyzer(model, executor=executor).add_scenario(scenario)
-    assert analyzer.run_all_scenarios()["less_everything"].objective_value == pytest.approx(WYNDOR_OPTIMUM / 2)
+    solved = analyzer.run_all_scenarios()
+    assert solved["less_everything"].objective_value == pytest.approx(WYNDOR_OPTIMUM / 2)
     whatif = LXWhatIfAnalyzer(model, executor=executor, n_jobs=2)
     curve = whatif.sensitivity_range("capacity[plant2]", 6, 18, num_points=3)
     assert [v for v, _ in curve] == [6, 12, 18]

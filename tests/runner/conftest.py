@@ -40,9 +40,19 @@ seeded, so its optimum is whatever the LP says; the tests compare paths with eac
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import os
 import random
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -147,3 +157,139 @@ def tiny_model() -> LXModel:
 @pytest.fixture
 def standard_model() -> LXModel:
     return production_model(standard_products(), standard_resources())
+
+
+# -- waiting for real conditions ------------------------------------------------------------------
+#
+# Tests must pass on a busy machine too: they wait for a condition the program under test really
+# reaches (rows committed in its journal, a process gone), polled under a generous deadline that
+# fails with what was awaited and what was seen, never for a sleep or a file's mere existence.
+
+WAIT_S = 120.0
+T = TypeVar("T")
+
+
+class Child:
+    """A subprocess (text mode) whose stdout and stderr are drained by threads, so that a full
+    pipe never blocks it and its output so far can be shown while it still runs."""
+
+    def __init__(self, args: list[str], **popen: Any) -> None:
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+        self._group = bool(popen.get("start_new_session"))
+        self._out: list[str] = []
+        self._err: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._drain, args=(stream, sink), daemon=True)
+            for stream, sink in ((self.proc.stdout, self._out), (self.proc.stderr, self._err))
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    @staticmethod
+    def _drain(stream: Any, sink: list[str]) -> None:
+        with contextlib.suppress(ValueError, OSError):
+            for line in stream:
+                sink.append(line)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def exited(self) -> int | None:
+        """The exit status, or ``None`` while it runs."""
+        return self.proc.poll()
+
+    def tail(self, chars: int = 3000) -> str:
+        return (
+            f"--- child stdout (tail) ---\n{''.join(self._out)[-chars:]}"
+            f"\n--- child stderr (tail) ---\n{''.join(self._err)[-chars:]}"
+        )
+
+    def finish(self, timeout: float = WAIT_S) -> tuple[int, str, str]:
+        """Wait for the exit and the end of its output: ``(returncode, stdout, stderr)``; fails
+        with the output tail after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        try:
+            returncode = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"the child did not exit within {timeout:.0f} s\n{self.tail()}") from None
+        for reader in self._readers:  # EOF once every process holding the pipes is gone
+            reader.join(max(0.0, deadline - time.monotonic()))
+        if any(reader.is_alive() for reader in self._readers):
+            raise AssertionError(
+                f"the child exited ({returncode}) but its output pipes stayed open {timeout:.0f} s "
+                f"(processes it started still run?)\n{self.tail()}"
+            )
+        return returncode, "".join(self._out), "".join(self._err)
+
+    def stop(self) -> None:
+        """SIGKILL it (its whole process group if it leads one) and reap it; for ``finally``."""
+        if self._group:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=WAIT_S)
+        for reader in self._readers:
+            reader.join(5)
+
+
+def wait_for(
+    condition: Callable[[], T],
+    what: str,
+    *,
+    timeout: float = WAIT_S,
+    child: Child | None = None,
+    interval: float = 0.05,
+) -> T:
+    """Poll ``condition()`` until it returns something truthy, and return that.
+
+    Fails (``AssertionError``) after ``timeout`` s, or as soon as ``child`` exits, saying what was
+    awaited, the value last seen and the child's output tail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = condition()
+        if seen:
+            return seen
+        why = None
+        if child is not None and child.exited() is not None:
+            why = f"the child exited ({child.exited()})"
+        elif time.monotonic() > deadline:
+            why = f"{timeout:.0f} s passed"
+        if why is not None:
+            raise AssertionError(
+                f"waited for {what}, but {why}; last seen: {seen!r}" + (f"\n{child.tail()}" if child else "")
+            )
+        time.sleep(interval)
+
+
+def _read_journal(path: str | Path, query: str) -> list[tuple] | None:
+    """Rows of ``query`` on the SQLite journal at ``path``, or ``None`` while there is nothing to
+    read yet: no file (``mode=rw`` never creates it, which would race the program creating it),
+    no table yet, or the database busy."""
+    uri = Path(path).resolve().as_uri() + "?mode=rw"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=1.0)) as db:
+            return db.execute(query).fetchall()
+    except sqlite3.DatabaseError:  # OperationalError: unable to open, no such table, locked
+        return None
+
+
+def journal_count(path: str | Path) -> int:
+    """Rows in the SQLite journal at ``path`` so far; 0 while it (or its table) does not exist yet."""
+    rows = _read_journal(path, "SELECT COUNT(*) FROM lumix_scenario_results")
+    return rows[0][0] if rows else 0
+
+
+def journaled_names(path: str | Path) -> set[str]:
+    """Scenario names in the SQLite journal at ``path`` so far; empty while it (or its table)
+    does not exist yet."""
+    return {name for (name,) in _read_journal(path, "SELECT name FROM lumix_scenario_results") or []}
+
+
+def write_atomically(path: str | Path, text: str) -> None:
+    """A marker another process reads: complete or absent, never half written."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)

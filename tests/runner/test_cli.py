@@ -17,6 +17,7 @@ A <= 20. The optimum is ``s * f(A)`` with ``f(A) = 3 A`` for ``A <= 10`` and
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import signal
@@ -24,12 +25,13 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from .conftest import Child, journal_count, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
@@ -231,21 +233,18 @@ def test_ctrl_c_writes_the_partial_results_and_the_journal_keeps_them(tmp_path: 
     journal = tmp_path / "big.journal.sqlite"
     env = dict(os.environ)
     env.pop("LUMIX_SWEEP_N", None)
-    proc = subprocess.Popen(
+    child = Child(
         [sys.executable, "-m", "runner", "run", str(spec), "--output", str(output), "--no-progress"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=env,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if journal.exists() and journal_rows(journal) > 0:
-                break
-            time.sleep(0.2)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=TIMEOUT)
+        # Rows committed: the sweep runs (its Ctrl-C handling installed), far from its end.
+        wait_for(lambda: journal_count(journal), f"the first results committed to {journal}", child=child)
+        child.proc.send_signal(signal.SIGINT)
+        returncode, out, err = child.finish(TIMEOUT)
     finally:
-        proc.kill()
-    assert proc.returncode == 130, out + err
+        child.stop()
+    assert returncode == 130, out + err
     assert "interrupted" in err and "--resume" in err and "Traceback" not in err
     df = pd.read_parquet(output)
     assert len(df) == 20001
@@ -550,28 +549,169 @@ def test_report_of_a_missing_file(in_process, capsys: pytest.CaptureFixture) -> 
     assert err.startswith("error: nothing.parquet: no such results file; fix: ") and "Traceback" not in err
 
 
+def cli_main_module():
+    """``runner.cli.main``, the module (``runner.cli.main`` as an attribute is the function)."""
+    return importlib.import_module("runner.cli.main")
+
+
 def test_bench_is_dispatched_to_runner_bench(monkeypatch: pytest.MonkeyPatch) -> None:
     import types
 
     import runner
-    from runner import cli
 
+    cli = cli_main_module()
     calls = []
     fake = types.ModuleType("runner.bench")
-    fake.main = lambda argv: calls.append(argv) or 0
+    fake.main = lambda argv, prog: calls.append((argv, prog)) or 0
     monkeypatch.setitem(sys.modules, "runner.bench", fake)
     monkeypatch.setattr(runner, "bench", fake, raising=False)
     monkeypatch.setattr(cli, "_has_bench", lambda: True)
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/lumix-sweep"])
     assert cli.main(["bench", "--sizes", "500x50", "--scenarios", "2000", "--n-jobs", "1", "2"]) == 0
-    assert calls == [["--sizes", "500x50", "--scenarios", "2000", "--n-jobs", "1", "2"]]
+    argv = ["--sizes", "500x50", "--scenarios", "2000", "--n-jobs", "1", "2"]
+    assert calls == [(argv, "lumix-sweep bench")]
 
 
 def test_bench_without_runner_bench_says_so(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    from runner import cli
-
+    cli = cli_main_module()
     monkeypatch.setattr(cli, "_has_bench", lambda: False)
     assert cli.main(["bench"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and "runner/bench.py" in err and "fix:" in err
+    assert err.startswith("error: ") and "runner.bench" in err and "fix:" in err
+
+
+# -- conventions: program name, version, progress bar, --scheduler ----------------------------------
+
+
+def test_version_names_the_distribution(capsys: pytest.CaptureFixture) -> None:
+    from importlib.metadata import version
+
+    from runner.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"lumix-runner {version('lumix-runner')}\n"
+
+
+@pytest.mark.parametrize(
+    ("argv0", "prog"),
+    [
+        ("/work/runner/__main__.py", "python -m runner"),
+        ("/venv/bin/lumix-sweep", "lumix-sweep"),
+    ],
+)
+def test_the_program_name_follows_how_it_was_called(
+    argv0: str, prog: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from runner.cli import main
+
+    monkeypatch.setattr(sys, "argv", [argv0])
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    assert capsys.readouterr().out.startswith(f"usage: {prog} run ")
+
+
+def test_help_of_the_module_and_of_the_script_name_themselves() -> None:
+    proc = cli("--help")
+    assert proc.returncode == 0 and proc.stdout.startswith("usage: python -m runner "), proc.stderr
+    script = Path(sys.executable).with_name("lumix-sweep")
+    if not script.is_file():
+        pytest.skip("lumix-sweep is not installed next to this interpreter")
+    proc = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode == 0 and proc.stdout.startswith("usage: lumix-sweep "), proc.stderr
+
+
+SMALL_GRID = GRID_SPEC.replace("values = [-1, 6, 12, 25]", "values = [6, 12]")
+
+
+@pytest.mark.parametrize(("flags", "bar"), [([], False), (["--progress"], True), (["--no-progress"], False)])
+def test_the_progress_bar_shows_on_a_terminal_or_when_asked(
+    flags: list[str], bar: bool, in_process, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    spec = write_spec(tmp_path, SMALL_GRID)
+    argv = ["run", spec.name, "--backend", "sequential", "--output", "out.csv", *flags]
+    assert in_process(argv) == 0
+    out, err = capsys.readouterr()  # stderr is not a terminal here
+    assert "Baseline objective: 34" in out
+    assert ("scenario/s" in err) is bar, err
+
+
+def test_progress_and_no_progress_exclude_each_other(in_process, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as info:
+        in_process(["run", "sweep.toml", "--progress", "--no-progress"])
+    assert info.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+def test_a_scheduler_implies_the_dask_backend(
+    in_process, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    pytest.importorskip("distributed")
+    spec = write_spec(tmp_path, GOOD)
+    # No --backend: the dask client is asked for, and a malformed address fails at once.
+    assert in_process(["run", spec.name, "--scheduler", "bogus://nowhere:1", "--output", "out.csv"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: cannot connect to the dask scheduler 'bogus://nowhere:1'")
+    assert "; fix: " in lines[0] and "--scheduler" in lines[0]
+
+
+def test_the_scheduler_flag_wins_over_the_spec_backend(
+    in_process, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    pytest.importorskip("distributed")
+    spec = write_spec(tmp_path, GOOD.replace("n_jobs = 2", 'backend = "threading"'))
+    assert in_process(["run", spec.name, "--scheduler", "bogus://nowhere:1", "--output", "out.csv"]) == 2
+    assert "error: cannot connect to the dask scheduler" in capsys.readouterr().err
+
+
+def test_a_scheduler_with_another_backend_is_an_error(
+    in_process, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    spec = write_spec(tmp_path, GOOD)
+    argv = ["run", spec.name, "--backend", "loky", "--scheduler", "tcp://127.0.0.1:1"]
+    assert in_process(argv) == 2
+    assert_one_line_error(capsys.readouterr().err, spec.name, "--backend", "--scheduler implies dask")
+
+
+def test_a_spec_scheduler_with_a_spec_backend_is_an_error(
+    in_process, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    text = GOOD.replace("n_jobs = 2", 'backend = "threading"\nscheduler = "tcp://127.0.0.1:1"')
+    spec = write_spec(tmp_path, text)
+    assert in_process(["run", spec.name]) == 2
+    assert_one_line_error(capsys.readouterr().err, spec.name, "[run].backend", "a scheduler implies dask")
+
+
+def test_verbose_shows_the_library_log_records_on_stderr(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, SMALL_GRID)
+    proc = cli("-v", "run", str(spec), "--backend", "sequential", "--output", str(tmp_path / "out.csv"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "INFO: building the model with tiny_plan:build" in proc.stderr
+    assert "INFO: wrote 3 rows to" in proc.stderr and "scenario/s" not in proc.stderr
+
+
+def test_a_bad_n_flag_is_reported(in_process, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    spec = write_spec(tmp_path, GOOD)
+    assert in_process(["run", spec.name, "--n", "0"]) == 2
+    assert_one_line_error(capsys.readouterr().err, spec.name, "--n", "use --n 1 or more")
+
+
+def test_the_public_names_have_their_homes() -> None:
+    import runner.cli
+    from runner.analysis import rank_correlations
+    from runner.cli.report import read_results, summary_table, write_results
+    from runner.cli.spec import load_spec
+    from runner.errors import CommandError, SpecError
+
+    assert runner.cli.rank_correlations is rank_correlations and runner.cli.load_spec is load_spec
+    assert runner.cli.SpecError is SpecError and runner.cli.CommandError is CommandError
+    assert (runner.cli.read_results, runner.cli.write_results, runner.cli.summary_table) == (
+        read_results,
+        write_results,
+        summary_table,
+    )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sqlite3
 import threading
 import time
 
@@ -25,11 +24,13 @@ from runner import run_scenarios
 
 from .conftest import (
     close,
+    journaled_names,
     production_model,
     standard_products,
     standard_resources,
     tiny_products,
     tiny_resources,
+    wait_for,
 )
 
 dask = pytest.importorskip("dask")
@@ -72,6 +73,19 @@ def add_to(resource: str, amount: float):
 def slow_add(seconds: float, amount: float):
     def scenario(model: LXModel) -> None:
         time.sleep(seconds)
+        add_to("assembly", amount)(model)
+
+    return scenario
+
+
+def held_add(gate: str, amount: float):
+    """Waits (in its dask worker) until ``gate`` exists, then adds like ``add_to``: the sweep
+    cannot end before the test opens the gate."""
+
+    def scenario(model: LXModel) -> None:
+        deadline = time.monotonic() + 120
+        while not os.path.exists(gate) and time.monotonic() < deadline:
+            time.sleep(0.02)
         add_to("assembly", amount)(model)
 
     return scenario
@@ -141,35 +155,32 @@ def test_worker_killed_from_outside_does_not_hang(client, tmp_path):
     """A dask worker is SIGKILLed mid-sweep (as an OOM killer or a lost machine would): the
     sweep finishes with every scenario solved, each once in the journal."""
     model = production_model(tiny_products(), tiny_resources(), name="tiny")
-    scenarios = [(f"s{k}", slow_add(0.15, k % 9)) for k in range(36)]
+    gate = tmp_path / "killed"  # s12.. wait for it: the sweep is mid-run when the worker dies
+    scenarios = [
+        (f"s{k}", slow_add(0.15, k % 9) if k < 12 else held_add(str(gate), k % 9)) for k in range(36)
+    ]
     journal = tmp_path / "journal.db"
     pids = sorted(client.run(os.getpid).values())
     killed: list[int] = []
+    problems: list[str] = []
 
     def kill_when_running() -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if len(_journaled(journal)) >= 6:
-                os.kill(pids[0], signal.SIGKILL)
-                killed.append(pids[0])
-                return
-            time.sleep(0.05)
+        try:
+            wait_for(lambda: len(journaled_names(journal)) >= 6, "6 results committed to the journal")
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
+        except AssertionError as exc:
+            problems.append(str(exc))
+        finally:
+            gate.touch()  # its state (the kill done) is what the held scenarios wait for
 
     killer = threading.Thread(target=kill_when_running, daemon=True)
     killer.start()
     results = run_scenarios(model, scenarios, backend=client, batch_size=2, store=journal, progress=False)
     killer.join()
 
-    assert killed, "the sweep ended before a worker could be killed"
+    assert killed, problems
     assert not results.failed, {n: r.error for n, r in results.failed.items()}
     for k in range(36):
         assert close(results[f"s{k}"].objective_value, 34.0 + 2 * (k % 9))
-    assert _journaled(journal) == set(results)
-
-
-def _journaled(journal) -> set[str]:
-    try:
-        with sqlite3.connect(journal) as conn:
-            return {n for (n,) in conn.execute("SELECT name FROM lumix_scenario_results")}
-    except sqlite3.OperationalError:
-        return set()
+    assert journaled_names(journal) == set(results)

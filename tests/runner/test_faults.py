@@ -21,7 +21,6 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,7 +31,17 @@ from lumix import LXModel
 from lumix.analysis import LXScenario
 from runner import run_scenarios
 
-from .conftest import TINY_OPTIMUM, close, production_model, tiny_products, tiny_resources
+from .conftest import (
+    TINY_OPTIMUM,
+    Child,
+    close,
+    journaled_names,
+    production_model,
+    tiny_products,
+    tiny_resources,
+    wait_for,
+    write_atomically,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -200,8 +209,8 @@ def crash_once(marker: Path):
     """Kills its worker the first time (leaving ``marker``), succeeds the next time."""
 
     def scenario(model: LXModel) -> None:
-        if not marker.exists():
-            marker.write_text(str(os.getpid()))
+        if not marker.exists():  # one worker (n_jobs=1): the retry runs after this one died
+            write_atomically(marker, str(os.getpid()))
             os._exit(7)
 
     return scenario
@@ -310,33 +319,22 @@ def test_ctrl_c_returns_what_finished(tmp_path, target):
     script = tmp_path / "driver.py"
     script.write_text(DRIVER)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, str(script), str(journal)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    child = Child([sys.executable, str(script), str(journal)], cwd=ROOT, env=env, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while len(_finished(journal)) < 6:
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the sweep did not start"
-            time.sleep(0.05)
+        wait_for(
+            lambda: len(journaled_names(journal)) >= 6, "6 results committed to the journal", child=child
+        )
         if target == "group":
-            os.killpg(proc.pid, signal.SIGINT)
+            os.killpg(child.pid, signal.SIGINT)
         else:
-            os.kill(proc.pid, signal.SIGINT)
+            os.kill(child.pid, signal.SIGINT)
         sent = time.monotonic()
-        out, err = proc.communicate(timeout=30)
+        returncode, out, err = child.finish(timeout=30)
+        returned = time.monotonic() - sent
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-    assert time.monotonic() - sent < 15
-    assert proc.returncode == 0, err
+        child.stop()
+    assert returned < 15, f"the interrupted call took {returned:.1f} s to return"
+    assert returncode == 0, err
     assert "Traceback" not in err, err
     report = json.loads(out.strip().splitlines()[-1])
     assert report["interrupted"] is True
@@ -348,19 +346,11 @@ def test_ctrl_c_returns_what_finished(tmp_path, target):
         k = -1 if name == "baseline" else int(name[1:])
         assert close(results[name][1], 34.0 + 2 * min(max(k, 0), 8)), (name, results[name])
     assert any("interrupted" in w and "journaled" in w for w in report["warnings"]), report["warnings"]
-    journaled = _finished(journal)  # a result is kept before its journal commit, which Ctrl-C
+    journaled = journaled_names(journal)  # a result is kept before its journal commit, which Ctrl-C
     assert journaled <= done and len(done - journaled) <= 2  # may cut short (one batch of 2)
     for worker in {w for _, _, w in results.values() if w}:
         with pytest.raises(ProcessLookupError):
             os.kill(int(worker.split()[1]), 0)
-
-
-def _finished(journal: Path) -> set[str]:
-    try:
-        with sqlite3.connect(journal) as conn:
-            return {n for (n,) in conn.execute("SELECT name FROM lumix_scenario_results")}
-    except sqlite3.OperationalError:
-        return set()
 
 
 @pytest.mark.parametrize("backend", ["threading", "sequential"])

@@ -15,7 +15,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
 from pathlib import Path
 
@@ -29,6 +28,8 @@ from lumix.analysis import LXScenario
 from runner import run_scenarios
 
 from .conftest import (
+    WAIT_S,
+    Child,
     close,
     production_model,
     serial_objective,
@@ -36,6 +37,7 @@ from .conftest import (
     standard_resources,
     tiny_products,
     tiny_resources,
+    wait_for,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -242,12 +244,14 @@ SWEEP_SCRIPT = textwrap.dedent(
     from runner import run_scenarios
     from tests.runner.conftest import production_model, standard_products, standard_resources
 
-    store, counter, out, n, sleep, backend = sys.argv[1:]
-    n, sleep = int(n), float(sleep)
+    store, counter, out, n, sleep, backend, hold = sys.argv[1:]
+    n, sleep, hold = int(n), float(sleep), int(hold)
 
     def scaled(name, factor):
         def apply(model):
             time.sleep(sleep)
+            if int(name[1:]) >= hold:  # still running when the parent is killed
+                time.sleep(3600)
             with open(counter, "a") as fh:
                 fh.write(name + "\\n")
             con = model.get_constraint("capacity")
@@ -283,9 +287,19 @@ def _env() -> dict[str, str]:
 
 
 def _args(
-    script: Path, store: str, counter: Path, out: Path, n: int, sleep: float, backend: str
+    script: Path,
+    store: str,
+    counter: Path,
+    out: Path,
+    n: int,
+    sleep: float,
+    backend: str,
+    hold: int | None = None,
 ) -> list[str]:
-    return [sys.executable, str(script), store, str(counter), str(out), str(n), str(sleep), backend]
+    """``hold``: scenarios ``s<hold>`` on never finish (the sweep is surely mid-run when killed)."""
+    hold = n if hold is None else hold
+    args = [str(script), store, str(counter), str(out), str(n), str(sleep), backend, str(hold)]
+    return [sys.executable, *args]
 
 
 def _run(args: list[str]) -> None:
@@ -332,18 +346,22 @@ def test_scenario_keys_are_stable_across_processes():
 
 
 def _count(engine: sa.Engine) -> int:
+    """Rows journaled so far; 0 while the journal or its table does not exist yet, or is busy."""
     database = engine.url.database
     if engine.dialect.name == "sqlite" and not Path(database).exists():
         return 0  # connecting would create the file before the sweep does
-    with engine.connect() as conn:
-        if not sa.inspect(conn).has_table(TABLE):
-            return 0
-        return conn.execute(sa.text(f"SELECT count(*) FROM {TABLE}")).scalar_one()
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table(TABLE):
+                return 0
+            return conn.execute(sa.text(f"SELECT count(*) FROM {TABLE}")).scalar_one()
+    except sa.exc.OperationalError:  # e.g. "database is locked" while the sweep sets it up
+        return 0
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_parent_killed_with_sigkill_then_resumed(tmp_path, request, backend):
-    n, sleep = 24, 0.05
+    n, sleep, hold = 24, 0.05, 12
     script = _script(tmp_path)
     if backend == "sqlite":
         store = url = f"sqlite:///{tmp_path / 'journal.db'}"
@@ -351,36 +369,24 @@ def test_parent_killed_with_sigkill_then_resumed(tmp_path, request, backend):
         store = url = request.getfixturevalue("pg_store")
     killed_counter, resumed_counter = tmp_path / "ran-killed.txt", tmp_path / "ran-resumed.txt"
 
-    proc = subprocess.Popen(
-        _args(script, store, killed_counter, tmp_path / "never.json", n, sleep, "loky"),
+    child = Child(
+        _args(script, store, killed_counter, tmp_path / "never.json", n, sleep, "loky", hold),
         cwd=ROOT,
         env=_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
         start_new_session=True,  # its loky workers share its process group, cleaned up below
     )
     engine = sa.create_engine(url)
     try:
-        deadline = time.monotonic() + 90
-        while _count(engine) <= 5:
-            assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
-            assert time.monotonic() < deadline, "the sweep journaled nothing in 90 s"
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait(timeout=10) == -signal.SIGKILL
+        wait_for(lambda: _count(engine) > 5, "more than 5 rows committed to the journal", child=child)
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.proc.wait(timeout=WAIT_S) == -signal.SIGKILL
     finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)  # orphaned workers of the killed parent
-        except ProcessLookupError:
-            pass
-        proc.stderr.close()
+        child.stop()  # and the orphaned workers of the killed parent (its process group)
         engine.dispose()
 
     before = {r["name"]: r for r in journal_rows(url)}
-    assert 5 < len(before) < n + 1, "the parent was not killed mid-run"
+    # baseline and s00..s<hold - 1> at most: the held scenarios were still running
+    assert 5 < len(before) <= hold + 1, "the parent was not killed mid-run"
     assert not (tmp_path / "never.json").exists()
 
     out = tmp_path / "resumed.json"

@@ -4,11 +4,18 @@ scenarios, defaults in scenario keys, and resumed runs retrying failed scenarios
 from __future__ import annotations
 
 import os
-import time
 
 from lumix import LXLinearExpression, LXScenario
 from runner import run_scenarios
-from tests.runner.conftest import TINY_OPTIMUM, close, production_model, tiny_products, tiny_resources
+from tests.runner.conftest import (
+    TINY_OPTIMUM,
+    close,
+    production_model,
+    tiny_products,
+    tiny_resources,
+    wait_for,
+    write_atomically,
+)
 
 
 def add_to(resource: str, amount: float):
@@ -20,24 +27,54 @@ def add_to(resource: str, amount: float):
     return apply
 
 
-def die(model):
-    os._exit(7)
+def _gone(pid_file: str) -> bool:
+    """The process whose pid ``pid_file`` holds has died (reaped, or a zombie not yet reaped)."""
+    try:
+        with open(pid_file) as fh:
+            pid = int(fh.read())
+    except FileNotFoundError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
 
 
-def slow_but_fine(model):
-    time.sleep(0.3)
+def die_beside(folder: str):
+    """``A``: announces itself, waits until ``B`` runs beside it (in the other worker), then
+    kills its worker."""
+
+    def apply(model):
+        write_atomically(os.path.join(folder, "A"), str(os.getpid()))
+        wait_for(lambda: os.path.exists(os.path.join(folder, "B")), "B to run beside A")
+        os._exit(7)
+
+    return apply
 
 
-def test_crash_after_a_normal_round_blames_the_right_scenario(tiny_model):
+def running_beside(folder: str):
+    """``B``: announces itself and goes on only once A's worker is dead, so its first attempt is
+    surely running when A crashes (a later one, alone, goes on at once); changes nothing."""
+
+    def apply(model):
+        write_atomically(os.path.join(folder, "B"), str(os.getpid()))
+        wait_for(lambda: _gone(os.path.join(folder, "A")), "A's worker to die")
+
+    return apply
+
+
+def test_crash_after_a_normal_round_blames_the_right_scenario(tiny_model, tmp_path):
     """Workers outlive a finished call; in the next call a crash still names its scenario,
     and the scenario that was merely running beside it is not reported crashed."""
     warm = run_scenarios(tiny_model, {"warm": add_to("assembly", 1)}, backend="loky", n_jobs=2)
     assert warm["warm"].status == "optimal"
-    scenarios = {"A": die, "B": slow_but_fine} | {f"q{k}": add_to("assembly", k) for k in range(4)}
+    scenarios = {"A": die_beside(str(tmp_path)), "B": running_beside(str(tmp_path))}
+    scenarios |= {f"q{k}": add_to("assembly", k) for k in range(4)}
     results = run_scenarios(tiny_model, scenarios, backend="loky", n_jobs=2, batch_size=1, retries=0)
-    assert results["A"].status == "crashed"
+    assert results["A"].status == "crashed", results["A"].error
     assert "before any scenario started" not in results["A"].error
-    assert results["B"].status == "optimal"
+    assert results["B"].status == "optimal", results["B"].error
     assert close(results["B"].objective_value, TINY_OPTIMUM)
     for k in range(4):  # assembly 12 + k -> 34 + 2k
         assert close(results[f"q{k}"].objective_value, TINY_OPTIMUM + 2 * k)

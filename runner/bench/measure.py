@@ -1,10 +1,11 @@
-"""Throughput of ``run_scenarios`` against a hand-written OR-Tools floor.
+"""Throughput of ``run_scenarios`` against a hand-written OR-Tools floor (the measurements of
+``runner.bench``).
 
     python -m runner bench [--sizes 500x50] [--scenarios 2000] [--callables 200]
                            [--n-jobs 1 2 4 ...] [--seed 0] [--repeats 3]
 
-The model is the dense production-planning LP of ``benchmarks/compile_solve.py`` (same data
-for the same seed): ``production[p] >= 0`` with profit as cost, one row
+The model is ``runner.bench.model``'s dense production-planning LP (also the model of
+``benchmarks/compile_solve.py``): ``production[p] >= 0`` with profit as cost, one row
 ``capacity[r]: sum_p usage[p, r] * production[p] <= capacity[r]`` per resource, maximize.
 
 Scenarios:
@@ -40,9 +41,9 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import os
 import statistics
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -53,18 +54,19 @@ import numpy as np
 
 from lumix.solvers.ortools import WARM_LP_PARAMETERS
 
+from .model import Data, build_model, lumix_classes, make_data
+
 __all__ = [
-    "Product",
-    "Resource",
     "ScaleProfit",
-    "make_data",
-    "build_model",
+    "SizeResult",
     "capacity_factors",
     "declarative_scenarios",
     "profit_changes",
     "callable_scenarios",
     "floor_loop",
+    "floor_profit_loop",
     "floor_fanout",
+    "measure_size",
     "measure",
     "report_lines",
     "main",
@@ -74,61 +76,7 @@ REL_TOL = 1e-6
 FACTOR_RANGE = (0.8, 1.2)
 PROFIT_SHARE = 0.1
 
-
-# -- the model ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Product:
-    id: int
-    name: str
-    profit: float
-
-
-@dataclass(frozen=True)
-class Resource:
-    id: int
-    name: str
-    capacity: float
-
-
-Data = tuple[list[Product], list[Resource], np.ndarray]
-
-
-def make_data(n_products: int, n_resources: int, seed: int) -> Data:
-    """Products, resources and a dense ``usage[product, resource]`` array (the same numbers as
-    ``benchmarks/compile_solve.make_data`` for the same arguments)."""
-    rng = np.random.default_rng(seed)
-    profit = rng.uniform(5.0, 50.0, n_products)
-    usage = rng.uniform(0.1, 5.0, (n_products, n_resources))
-    capacity = usage.sum(axis=0) * rng.uniform(0.05, 0.2, n_resources)
-    products = [Product(i, f"P{i}", float(profit[i])) for i in range(n_products)]
-    resources = [Resource(r, f"R{r}", float(capacity[r])) for r in range(n_resources)]
-    return products, resources, usage
-
-
-def build_model(data: Data) -> Any:
-    """The LP with the fluent API (coefficients from the two-argument lambda)."""
-    from lumix import LXConstraint, LXLinearExpression, LXModel, LXVariable
-
-    products, resources, usage = data
-    production = (
-        LXVariable[Product, float]("production")
-        .continuous()
-        .bounds(lower=0)
-        .indexed_by(lambda p: p.id)
-        .cost(lambda p: p.profit)
-        .from_data(products)
-    )
-    capacity = (
-        LXConstraint[Resource]("capacity")
-        .expression(LXLinearExpression().add_term(production, lambda p, r: usage[p.id, r.id]))
-        .le()
-        .rhs(lambda r: r.capacity)
-        .from_data(resources)
-        .indexed_by(lambda r: r.id)
-    )
-    return LXModel("production_planning").add_variable(production).add_constraint(capacity).maximize()
+logger = logging.getLogger(__name__)
 
 
 # -- scenarios ----------------------------------------------------------------------------------
@@ -341,8 +289,131 @@ class SizeResult:
         return self.paired(self.ours[k], self.floor if k == 1 else self.fanout[k])
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+@dataclass
+class _Setup:
+    """One size's data, model and scenarios, shared by the measurements."""
+
+    size: tuple[int, int]
+    data: Data
+    model: Any
+    factors: np.ndarray
+    scenarios: list[Any]
+    warm: np.ndarray
+    warm_scenarios: list[Any]
+
+    @property
+    def label(self) -> str:
+        return f"{self.size[0]}x{self.size[1]}"
+
+
+def _setup(size: tuple[int, int], n_scenarios: int, n_jobs_list: Sequence[int], seed: int) -> _Setup:
+    data = make_data(*size, seed)
+    factors = capacity_factors(n_scenarios, size[1], seed)
+    warm = factors[: max(4, 2 * max(n_jobs_list))]
+    return _Setup(
+        size,
+        data,
+        build_model(lumix_classes(), data),
+        factors,
+        declarative_scenarios(factors),
+        warm,
+        declarative_scenarios(warm, prefix="warm"),
+    )
+
+
+def _measure_declarative(s: _Setup, out: SizeResult, n_jobs_list: Sequence[int], repeats: int) -> None:
+    """The floor loops, ours and the floor fan-out per ``n_jobs``.
+
+    Every repeat runs every declarative path back to back, so that a change of the machine's
+    load hits them alike; ratios are taken within a repeat (see ``SizeResult.paired``).
+    """
+    floor_loop(s.data, s.warm)
+    floor_loop(s.data, s.warm, WARM_LP_PARAMETERS)
+    out.ours = {k: [] for k in n_jobs_list}
+    out.fanout = {k: [] for k in n_jobs_list}
+    for repeat in range(repeats):
+        logger.info("%s: repeat %d/%d: the floor loops", s.label, repeat + 1, repeats)
+        seconds, floor = _timed(lambda: floor_loop(s.data, s.factors), out.floor_cpu)
+        out.floor.append(seconds)
+        seconds, warm_floor = _timed(
+            lambda: floor_loop(s.data, s.factors, WARM_LP_PARAMETERS), out.floor_warm_cpu
+        )
+        out.floor_warm.append(seconds)
+        _check("floor with the runner's GLOP settings", warm_floor, floor)
+        for k in n_jobs_list:
+            logger.info("%s: repeat %d/%d: ours and the fan-out, n_jobs=%d", s.label, repeat + 1, repeats, k)
+            _measure_jobs(s, out, k, floor)
+
+
+def _measure_jobs(s: _Setup, out: SizeResult, k: int, floor: list[float]) -> None:
+    """One timed ``run_scenarios`` and one timed floor fan-out at ``n_jobs=k``.
+
+    Each timed run follows an untimed one of the same path, so that a pool of its kind is up:
+    loky re-creates its executor when the two paths alternate (their executor settings differ).
+    """
+    names = [sc.name for sc in s.scenarios]
+    _run(s.model, s.warm_scenarios, k)
+    cpu = out.ours1_cpu if k == 1 else None  # n_jobs=1 runs in this process
+    seconds, results = _timed(lambda: _run(s.model, s.scenarios, k), cpu)
+    out.ours[k].append(seconds)
+    _check(f"run_scenarios n_jobs={k}", _objectives(results, names), floor)
+    del results
+    floor_fanout(s.data, s.warm, k)
+    seconds, fanned = _timed(lambda: floor_fanout(s.data, s.factors, k))
+    out.fanout[k].append(seconds)
+    _check(f"floor fan-out n_jobs={k}", fanned, floor)
+
+
+def _measure_callables(
+    s: _Setup, out: SizeResult, n_callables: int, jobs: Sequence[int], seed: int, repeats: int
+) -> None:
+    """The callable scenarios through ``run_scenarios`` per ``n_jobs`` in ``jobs``, and their
+    hand-written floor."""
+    changes = profit_changes(n_callables, s.size[0], seed)
+    callables = callable_scenarios(changes)
+    logger.info("%s: %d callable scenarios", s.label, n_callables)
+    floor_profit_loop(s.data, changes[:2])
+    for _ in range(repeats):
+        seconds, profit_floor = _timed(lambda: floor_profit_loop(s.data, changes))
+        out.callable_floor.append(seconds)
+    few = dict(list(callables.items())[: max(2, 2 * max(jobs))])
+    for k in jobs:
+        out.callable_ours[k] = [
+            _time_callables(s, out, callables, few, k, profit_floor) for _ in range(repeats)
+        ]
+
+
+def _time_callables(
+    s: _Setup, out: SizeResult, callables: dict[str, Any], few: dict[str, Any], k: int, floor: list[float]
+) -> float:
+    """Seconds of one ``run_scenarios`` of the callables at ``n_jobs=k`` (after an untimed
+    run of a few), checked against their floor."""
+    _run(s.model, few, k)
+    seconds, results = _timed(lambda: _run(s.model, callables, k))
+    _check(f"callables n_jobs={k}", _objectives(results, list(callables)), floor)
+    out.callable_methods = Counter(r.method for r in results.values())
+    return seconds
+
+
+def _measure_dispatch(s: _Setup, workers: int, repeats: int) -> dict[str, float]:
+    """The parent's CPU per scenario on ``workers`` loky workers: marginal (a full against a
+    tenth-size run), total, and the fixed cost per call."""
+    logger.info("%s: the parent's dispatch cost (n_jobs=%d)", s.label, workers)
+    n = len(s.scenarios)
+    tenth = s.scenarios[: n // 10]
+    _run(s.model, s.warm_scenarios, workers)
+    full, small = [], []
+    for _ in range(repeats):
+        full.append(_parent_cpu(s.model, s.scenarios, workers))
+        small.append(_parent_cpu(s.model, tenth, workers))
+    full_s, small_s = statistics.median(full), statistics.median(small)
+    marginal = (full_s - small_s) / (n - len(tenth))
+    return {
+        "n_jobs": workers,
+        "total_per_scenario": full_s / n,
+        "marginal_per_scenario": marginal,
+        "fixed": small_s - len(tenth) * marginal,
+    }
 
 
 def measure_size(
@@ -354,81 +425,16 @@ def measure_size(
     repeats: int,
     callable_jobs: Sequence[int] | None = None,
 ) -> SizeResult:
-    data = make_data(*size, seed)
-    model = build_model(data)
-    factors = capacity_factors(n_scenarios, size[1], seed)
-    scenarios = declarative_scenarios(factors)
-    names = [s.name for s in scenarios]
+    """Every measurement at one size (see the module docstring)."""
+    s = _setup(size, n_scenarios, n_jobs_list, seed)
     out = SizeResult(size, n_scenarios, n_callables)
-    warm = factors[: max(4, 2 * max(n_jobs_list))]
-    warm_scenarios = declarative_scenarios(warm, prefix="warm")
-
-    floor_loop(data, warm)
-    floor_loop(data, warm, WARM_LP_PARAMETERS)
-    out.ours = {k: [] for k in n_jobs_list}
-    out.fanout = {k: [] for k in n_jobs_list}
-    # Every repeat runs every declarative path back to back, so that a change of the machine's
-    # load hits them alike; ratios are taken within a repeat (see SizeResult.paired).
-    for repeat in range(repeats):
-        _log(f"{size[0]}x{size[1]}: repeat {repeat + 1}/{repeats}: the floor loops")
-        seconds, floor = _timed(lambda: floor_loop(data, factors), out.floor_cpu)
-        out.floor.append(seconds)
-        seconds, warm_floor = _timed(
-            lambda: floor_loop(data, factors, WARM_LP_PARAMETERS), out.floor_warm_cpu
-        )
-        out.floor_warm.append(seconds)
-        _check("floor with the runner's GLOP settings", warm_floor, floor)
-        for k in n_jobs_list:
-            _log(f"{size[0]}x{size[1]}: repeat {repeat + 1}/{repeats}: ours and the fan-out, n_jobs={k}")
-            # Each timed run follows an untimed one of the same path, so that a pool of its kind
-            # is up: loky re-creates its executor when the two paths alternate (their executor
-            # settings differ).
-            _run(model, warm_scenarios, k)
-            cpu = out.ours1_cpu if k == 1 else None  # n_jobs=1 runs in this process
-            seconds, results = _timed(lambda k=k: _run(model, scenarios, k), cpu)
-            out.ours[k].append(seconds)
-            _check(f"run_scenarios n_jobs={k}", _objectives(results, names), floor)
-            del results
-            floor_fanout(data, warm, k)
-            seconds, fanned = _timed(lambda k=k: floor_fanout(data, factors, k))
-            out.fanout[k].append(seconds)
-            _check(f"floor fan-out n_jobs={k}", fanned, floor)
-
+    _measure_declarative(s, out, n_jobs_list, repeats)
     if n_callables:
-        changes = profit_changes(n_callables, size[0], seed)
-        callables = callable_scenarios(changes)
-        _log(f"{size[0]}x{size[1]}: {n_callables} callable scenarios")
-        floor_profit_loop(data, changes[:2])
-        for _ in range(repeats):
-            seconds, profit_floor = _timed(lambda: floor_profit_loop(data, changes))
-            out.callable_floor.append(seconds)
         jobs = callable_jobs if callable_jobs is not None else sorted({1, max(n_jobs_list)})
-        few = dict(list(callables.items())[: max(2, 2 * max(jobs))])
-        for k in jobs:
-            out.callable_ours[k] = []
-            for _ in range(repeats):
-                _run(model, few, k)
-                seconds, results = _timed(lambda k=k: _run(model, callables, k))
-                out.callable_ours[k].append(seconds)
-                _check(f"callables n_jobs={k}", _objectives(results, list(callables)), profit_floor)
-                out.callable_methods = Counter(r.method for r in results.values())
-
+        _measure_callables(s, out, n_callables, jobs, seed, repeats)
     workers = max(n_jobs_list)
     if workers > 1 and n_scenarios >= 20:
-        _log(f"{size[0]}x{size[1]}: the parent's dispatch cost (n_jobs={workers})")
-        tenth = scenarios[: n_scenarios // 10]
-        _run(model, warm_scenarios, workers)
-        full, small = [], []
-        for _ in range(repeats):
-            full.append(_parent_cpu(model, scenarios, workers))
-            small.append(_parent_cpu(model, tenth, workers))
-        full_s, small_s = statistics.median(full), statistics.median(small)
-        out.dispatch = {
-            "n_jobs": workers,
-            "total_per_scenario": full_s / n_scenarios,
-            "marginal_per_scenario": (full_s - small_s) / (n_scenarios - len(tenth)),
-            "fixed": small_s - len(tenth) * (full_s - small_s) / (n_scenarios - len(tenth)),
-        }
+        out.dispatch = _measure_dispatch(s, workers, repeats)
     return out
 
 
@@ -521,10 +527,10 @@ def _size(text: str) -> tuple[int, int]:
     return size
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(prog: str = "python -m runner bench") -> argparse.ArgumentParser:
     cpus = os.cpu_count() or 1
     p = argparse.ArgumentParser(
-        prog="python -m runner bench",
+        prog=prog,
         description="Scenarios/s of run_scenarios against a hand-written OR-Tools floor loop.",
     )
     p.add_argument("--sizes", nargs="+", type=_size, default=[(500, 50)], help="PxR (default 500x50)")
@@ -542,8 +548,8 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = parser()
+def parse_args(argv: Sequence[str] | None, prog: str = "python -m runner bench") -> argparse.Namespace:
+    p = parser(prog)
     args = p.parse_args(argv)
     if args.scenarios < 1 or args.callables < 0 or args.repeats < 1:
         p.error("--scenarios and --repeats must be >= 1, --callables >= 0")
@@ -553,15 +559,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m runner bench") -> int:
+    """``python -m runner bench ARGS``: measure and print the tables (Markdown)."""
+    args = parse_args(argv, prog)
     results = measure(args.sizes, args.scenarios, args.callables, args.n_jobs, args.seed, args.repeats)
     for result in results:
         print(f"## {result.size[0]}x{result.size[1]} ({os.cpu_count()} cores)\n")
         print("\n".join(report_lines(result)))
         print()
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
