@@ -96,12 +96,18 @@ class Parameter:
                 f"expected one of {sorted(ALLOWED_HOW[self.on])}"
             )
         if self.on == "data":
-            if self.apply is None or not callable(self.apply):
-                raise ValueError(
-                    f"{where}: on='data' needs apply=fn(model, value), a callable that changes the "
-                    f"model's data; got {self.apply!r} (use data_param(name, apply))"
-                )
-            return
+            self._check_data(where)
+        else:
+            self._check_target(where)
+
+    def _check_data(self, where: str) -> None:
+        if self.apply is None or not callable(self.apply):
+            raise ValueError(
+                f"{where}: on='data' needs apply=fn(model, value), a callable that changes the "
+                f"model's data; got {self.apply!r} (use data_param(name, apply))"
+            )
+
+    def _check_target(self, where: str) -> None:
         if self.apply is not None:
             raise ValueError(f"{where}: apply is only used with on='data', not on={self.on!r}")
         if not isinstance(self.target, str) or not self.target:

@@ -226,7 +226,10 @@ class ORToolsSolver:
         """Solve the model as it now stands; ``values=False`` reads the objective only."""
         start = time.perf_counter()
         self._reload_if_needed()
-        status = self._status(self._solve_code())
+        code = self._solver.Solve(self._params)
+        if code == pywraplp.Solver.INFEASIBLE or (self._is_lp and code == pywraplp.Solver.ABNORMAL):
+            code = self._confirm_infeasible(code)  # a MIP's "abnormal" stays abnormal
+        status = self._status(code)
         if not status.is_feasible:
             return RawSolution(status, None, time.perf_counter() - start)
         objective = self._solver.Objective()
@@ -238,13 +241,6 @@ class ORToolsSolver:
         if self._is_lp:
             return raw
         return self._checked_mip(raw, value, objective)
-
-    def _solve_code(self) -> int:
-        """Solve; the OR-Tools result code, an "infeasible" (or an LP's "abnormal") confirmed."""
-        code = self._solver.Solve(self._params)
-        if code == pywraplp.Solver.INFEASIBLE or (self._is_lp and code == pywraplp.Solver.ABNORMAL):
-            code = self._confirm_infeasible(code)  # a MIP's "abnormal" stays abnormal
-        return code
 
     def _read_values(self, raw: RawSolution) -> None:
         """Fill ``raw``'s column values, and an optimal LP's duals and reduced costs."""

@@ -313,7 +313,7 @@ def _detach_sqlalchemy(obj: Any, state: Any, memo: dict[Any, Any], detach: Detac
             target[key] = value if isinstance(value, _IMMUTABLE) else _copy_column_value(value, memo)
         else:
             unloaded.append(key)
-    _copy_relationships(state, new, relationship_keys, memo, detach, unloaded)
+    _copy_relationships(state, source, new, relationship_keys, memo, detach, unloaded)
     new_state = new._sa_instance_state
     new_state.key = state.key
     if unloaded:
@@ -323,16 +323,18 @@ def _detach_sqlalchemy(obj: Any, state: Any, memo: dict[Any, Any], detach: Detac
 
 def _copy_relationships(
     state: Any,
+    source: dict[str, Any],
     new: Any,
     keys: tuple[tuple[str, str], ...],
     memo: dict[Any, Any],
     detach: Detach,
     unloaded: list[str],
 ) -> None:
-    """Set the loaded (or session-cached) relationships of ``state`` on ``new``, the related
-    objects detached; the keys neither loaded nor cached go to ``unloaded``."""
+    """Set the relationships loaded in ``source`` (``state``'s dict) or cached in its session
+    on ``new``, the related objects detached; the keys neither loaded nor cached go to
+    ``unloaded``."""
     set_committed_value = _set_committed_value()
-    source, target = state.dict, new.__dict__
+    target = new.__dict__
     for key, kind in keys:
         if key in source:
             value = source[key]
