@@ -240,25 +240,28 @@ def wait_for(
     *,
     timeout: float = WAIT_S,
     child: Child | None = None,
+    seen: Callable[[], object] | None = None,
     interval: float = 0.05,
 ) -> T:
     """Poll ``condition()`` until it returns something truthy, and return that.
 
     Fails (``AssertionError``) after ``timeout`` s, or as soon as ``child`` exits, saying what was
-    awaited, the value last seen and the child's output tail."""
+    awaited, what was seen last (``seen()``, by default the condition's value) and the child's
+    output tail."""
     deadline = time.monotonic() + timeout
     while True:
-        seen = condition()
-        if seen:
-            return seen
+        value = condition()
+        if value:
+            return value
         why = None
         if child is not None and child.exited() is not None:
             why = f"the child exited ({child.exited()})"
         elif time.monotonic() > deadline:
-            why = f"{timeout:.0f} s passed"
+            why = f"{timeout:g} s passed"
         if why is not None:
+            last = seen() if seen is not None else value
             raise AssertionError(
-                f"waited for {what}, but {why}; last seen: {seen!r}" + (f"\n{child.tail()}" if child else "")
+                f"waited for {what}, but {why}; last seen: {last!r}" + (f"\n{child.tail()}" if child else "")
             )
         time.sleep(interval)
 

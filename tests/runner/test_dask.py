@@ -78,17 +78,31 @@ def slow_add(seconds: float, amount: float):
     return scenario
 
 
-def held_add(gate: str, amount: float):
-    """Waits (in its dask worker) until ``gate`` exists, then adds like ``add_to``: the sweep
-    cannot end before the test opens the gate."""
+def gated_add(folder: str, free: int, seconds: float, amount: float):
+    """``slow_add``, except that every scenario started after the first ``free`` (in whatever
+    order dask runs them) first waits until ``folder/open`` exists: the sweep cannot end
+    before the test opens that gate."""
 
     def scenario(model: LXModel) -> None:
-        deadline = time.monotonic() + 120
-        while not os.path.exists(gate) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        add_to("assembly", amount)(model)
+        if _ticket(folder) >= free:
+            deadline = time.monotonic() + 120
+            while not os.path.exists(os.path.join(folder, "open")) and time.monotonic() < deadline:
+                time.sleep(0.02)
+        slow_add(seconds, amount)(model)
 
     return scenario
+
+
+def _ticket(folder: str) -> int:
+    """The lowest number not taken yet in ``folder``; exclusive creation makes each number
+    taken once across processes."""
+    number = 0
+    while True:
+        try:
+            os.close(os.open(os.path.join(folder, f"ticket-{number}"), os.O_CREAT | os.O_EXCL))
+            return number
+        except FileExistsError:
+            number += 1
 
 
 def kill_own_worker(model: LXModel) -> None:
@@ -155,10 +169,8 @@ def test_worker_killed_from_outside_does_not_hang(client, tmp_path):
     """A dask worker is SIGKILLed mid-sweep (as an OOM killer or a lost machine would): the
     sweep finishes with every scenario solved, each once in the journal."""
     model = production_model(tiny_products(), tiny_resources(), name="tiny")
-    gate = tmp_path / "killed"  # s12.. wait for it: the sweep is mid-run when the worker dies
-    scenarios = [
-        (f"s{k}", slow_add(0.15, k % 9) if k < 12 else held_add(str(gate), k % 9)) for k in range(36)
-    ]
+    # The first 12 scenarios started run freely; the others wait until the worker is killed.
+    scenarios = [(f"s{k}", gated_add(str(tmp_path), 12, 0.15, k % 9)) for k in range(36)]
     journal = tmp_path / "journal.db"
     pids = sorted(client.run(os.getpid).values())
     killed: list[int] = []
@@ -166,13 +178,18 @@ def test_worker_killed_from_outside_does_not_hang(client, tmp_path):
 
     def kill_when_running() -> None:
         try:
-            wait_for(lambda: len(journaled_names(journal)) >= 6, "6 results committed to the journal")
+            wait_for(
+                lambda: len(journaled_names(journal)) >= 6,
+                "6 results committed to the journal",
+                timeout=90,
+                seen=lambda: sorted(journaled_names(journal)),
+            )
             os.kill(pids[0], signal.SIGKILL)
             killed.append(pids[0])
         except AssertionError as exc:
             problems.append(str(exc))
         finally:
-            gate.touch()  # its state (the kill done) is what the held scenarios wait for
+            (tmp_path / "open").touch()  # the state the held scenarios wait for: the kill done
 
     killer = threading.Thread(target=kill_when_running, daemon=True)
     killer.start()

@@ -322,7 +322,10 @@ def test_ctrl_c_returns_what_finished(tmp_path, target):
     child = Child([sys.executable, str(script), str(journal)], cwd=ROOT, env=env, start_new_session=True)
     try:
         wait_for(
-            lambda: len(journaled_names(journal)) >= 6, "6 results committed to the journal", child=child
+            lambda: len(journaled_names(journal)) >= 6,
+            "6 results committed to the journal",
+            child=child,
+            seen=lambda: sorted(journaled_names(journal)),
         )
         if target == "group":
             os.killpg(child.pid, signal.SIGINT)

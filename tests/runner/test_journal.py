@@ -377,7 +377,12 @@ def test_parent_killed_with_sigkill_then_resumed(tmp_path, request, backend):
     )
     engine = sa.create_engine(url)
     try:
-        wait_for(lambda: _count(engine) > 5, "more than 5 rows committed to the journal", child=child)
+        wait_for(
+            lambda: _count(engine) > 5,
+            "more than 5 rows committed to the journal",
+            child=child,
+            seen=lambda: f"{_count(engine)} rows",
+        )
         os.kill(child.pid, signal.SIGKILL)
         assert child.proc.wait(timeout=WAIT_S) == -signal.SIGKILL
     finally:

@@ -47,7 +47,11 @@ def die_beside(folder: str):
 
     def apply(model):
         write_atomically(os.path.join(folder, "A"), str(os.getpid()))
-        wait_for(lambda: os.path.exists(os.path.join(folder, "B")), "B to run beside A")
+        wait_for(
+            lambda: os.path.exists(os.path.join(folder, "B")),
+            "B to run beside A",
+            seen=lambda: os.listdir(folder),
+        )
         os._exit(7)
 
     return apply
