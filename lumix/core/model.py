@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING, Any, Self
 
 from ..errors import ModelError
 from ..utils import orm
+from ..utils.naming import close_matches
 from ._copying import CopyContext, Detachable, copy_context
 from .constraints import LXConstraint
 from .enums import LXObjectiveSense
@@ -20,7 +20,7 @@ __all__ = ["LXModel"]
 
 
 def _unknown(kind: str, name: str, model: str, known: list[str]) -> ModelError:
-    close = difflib.get_close_matches(name, known, n=3)
+    close = close_matches(name, known, n=3)
     hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
     return ModelError(
         f"model '{model}' has no {kind} named {name!r}{hint} (known: {', '.join(known) or 'none'})"
