@@ -3,7 +3,7 @@
 A worker loads a shipped model once (keyed by its hash and payload) into a
 ``lumix.scenario.ScenarioSession``, which solves each scenario in a persistent solver and
 reverts. Every scenario comes back as a ``ScenarioResult``; an exception raised by a
-scenario becomes its ``"error"`` result.
+scenario (any ``BaseException``) becomes its ``"error"`` result.
 Thread-safety: the cache is per thread, so thread backends never share a solver.
 """
 
@@ -26,9 +26,12 @@ from lumix.utils.pickling import loads
 
 from .results import ScenarioResult
 
-__all__ = ["ModelRef", "Payload", "ScenarioTask", "run_batch", "clear_cache"]
+__all__ = ["ModelRef", "Payload", "ScenarioTask", "run_batch", "clear_cache", "PARENT_INTERRUPTED"]
 
 MODELS_PER_WORKER = 2
+#: Set while a real Ctrl-C of this process is being handled (in-process backends install the
+#: handler); a ``KeyboardInterrupt`` without it was raised by a scenario's own code.
+PARENT_INTERRUPTED = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,8 @@ def run_batch(
 
 
 def _run_one(session: ScenarioSession, task: ScenarioTask, inflight: _Inflight) -> ScenarioResult:
-    """One scenario; an exception becomes an ``"error"`` result naming the scenario."""
+    """One scenario; any exception its code raises (``SystemExit`` and ``KeyboardInterrupt``
+    included) becomes an ``"error"`` result naming the scenario and the exception."""
     worker = f"pid {os.getpid()}"
     inflight.mark(task.index)
     start = time.perf_counter()
@@ -173,7 +177,9 @@ def _run_one(session: ScenarioSession, task: ScenarioTask, inflight: _Inflight) 
             solution=outcome.solution,
             index=task.index,
         )
-    except Exception as exc:
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt... of user code: its error
+        if isinstance(exc, KeyboardInterrupt) and PARENT_INTERRUPTED.is_set():
+            raise  # a real Ctrl-C of this (the parent) process stops the sweep
         detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-4))
         error = f"{type(exc).__name__}: {exc} (in scenario {task.name!r} on {worker})\n{detail}"
         result = ScenarioResult(task.name, Status.ERROR, worker=worker, error=error, index=task.index)

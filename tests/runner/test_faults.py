@@ -301,7 +301,7 @@ model = production_model(tiny_products(), tiny_resources(), name="tiny")
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     results = run_scenarios(model, [(f"s{k}", bump(k)) for k in range(80)], n_jobs=2,
-                            backend="loky", store=sys.argv[1], batch_size=2, progress=False)
+                            backend=sys.argv[2], store=sys.argv[1], batch_size=2, progress=False)
 print(json.dumps({
     "interrupted": results.interrupted,
     "results": {n: [r.status, r.objective_value, r.worker] for n, r in results.items()},
@@ -310,16 +310,21 @@ print(json.dumps({
 """
 
 
-@pytest.mark.parametrize("target", ["process", "group"])
-def test_ctrl_c_returns_what_finished(tmp_path, target):
+@pytest.mark.parametrize(
+    "target, backend", [("process", "loky"), ("group", "loky"), ("process", "sequential")]
+)
+def test_ctrl_c_returns_what_finished(tmp_path, target, backend):
     """SIGINT to the driver alone, or to its process group as a terminal's Ctrl-C does (then
     the workers get it too): the call returns at once with the finished results, the rest
-    "cancelled", the journal holds the finished ones, and no worker is left."""
+    "cancelled", the journal holds the finished ones, and no worker is left. In process
+    (sequential), the Ctrl-C mostly lands inside a scenario's own code: it still stops the
+    sweep, unlike a ``KeyboardInterrupt`` that a scenario raises itself."""
     journal = tmp_path / "journal.db"
     script = tmp_path / "driver.py"
     script.write_text(DRIVER)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = Child([sys.executable, str(script), str(journal)], cwd=ROOT, env=env, start_new_session=True)
+    args = [sys.executable, str(script), str(journal), backend]
+    child = Child(args, cwd=ROOT, env=env, start_new_session=True)
     try:
         wait_for(
             lambda: len(journaled_names(journal)) >= 6,
