@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
+from .errors import ModelError
 from .expand import ColumnBlock, ExpandedModel, ObjectiveBlock, RowBlock, expand_model
 from .passes import apply_passes
 
@@ -140,8 +141,10 @@ def compile_model(model: LXModel, *, with_reads: bool = False) -> Any:
 def assemble(expanded: ExpandedModel) -> LXCanonicalModel:
     """The arrays of an expanded model: columns in family order, then rows, then the objective."""
     col_names, col_lower, col_upper, col_integer = _column_arrays(expanded.columns)
+    _check_unique(col_names, expanded.columns, "variable", "column")
     n_cols = len(col_names)
     row_names, matrix = _matrix(expanded.rows, n_cols)
+    _check_unique(row_names, expanded.rows, "constraint", "row")
     row_lower, row_upper, row_sense, row_constant = _row_bounds(expanded.rows)
     objective, constant, sense = _objective(expanded.objective, n_cols)
     return LXCanonicalModel(
@@ -164,6 +167,33 @@ def assemble(expanded: ExpandedModel) -> LXCanonicalModel:
         scalar_variables=frozenset(block.name for block in expanded.columns if block.scalar),
         scalar_constraints=frozenset(block.name for block in expanded.rows if block.scalar),
     )
+
+
+def _check_unique(names: list[str], blocks: list[ColumnBlock] | list[RowBlock], kind: str, what: str) -> None:
+    """Raise ``ModelError`` when two columns (rows) get the same name, e.g. keys ``1`` and
+    ``"1"`` of one family, or a family named ``"x[1]"`` beside family ``x`` with key 1: a
+    scenario or a lookup by that name would silently hit only one of them."""
+    if len(set(names)) == len(names):
+        return
+    seen: dict[str, tuple[str, Any, bool]] = {}
+    for block in blocks:
+        for name, key in zip(block.names, block.keys, strict=True):
+            first = seen.setdefault(name, (block.name, key, block.scalar))
+            if first == (block.name, key, block.scalar):
+                continue
+            if first[0] == block.name:
+                raise ModelError(
+                    f"{kind} '{block.name}': keys {first[1]!r} and {key!r} both give the {what} "
+                    f"name '{name}'; make the keys distinct"
+                )
+            raise ModelError(
+                f"{what} '{name}' of {_source(kind, block.name, key, block.scalar)} collides with "
+                f"{_source(kind, *first)}; rename one of the families"
+            )
+
+
+def _source(kind: str, family: str, key: Any, scalar: bool) -> str:
+    return f"{kind} family '{family}'" if scalar else f"{kind} '{family}' key {key!r}"
 
 
 def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import ModelError
 from .utils import orm
-from .utils.callables import describe_callable, positional_arity
+from .utils.callables import VARIADIC, describe_callable, positional_arity
 
 if TYPE_CHECKING:
     from .core.constraints import LXConstraint
@@ -170,6 +170,17 @@ def _where(owner: str, key: Any = None, scalar: bool = False) -> str:
     return owner if scalar else f"{owner}[{key}]"
 
 
+def _empty_source(family: Any) -> str:
+    """Where an empty family's data came from, for the ``has no data`` message."""
+    model_type = getattr(family, "model_type", None)
+    type_name = getattr(model_type, "__name__", None)
+    if family._data is None:
+        return f"the {type_name} table is empty"
+    if type_name is None:
+        return "from_data got an empty list"
+    return f"its {type_name} data is an empty list"  # a dimension's from_data, or a detached copy
+
+
 def _call_error(where: str, what: str, func: Any, exc: Exception) -> ModelError:
     return ModelError(f"{where}: {what} ({describe_callable(func)}) raised {type(exc).__name__}: {exc}")
 
@@ -198,6 +209,12 @@ def _call_all(
         raise fail(i, exc) from exc
 
 
+def _not_a_number(value: Any) -> bool:
+    """Strings, booleans and ``None``: values ``float()`` would take (or that are never
+    numbers) which lumix refuses as numbers, since ``"3"`` or ``True`` is a bug in the data."""
+    return value is None or isinstance(value, str | bytes | bool | np.bool_)
+
+
 def _numbers(values: list[Any], where: str, what: str, func: Any, label: Callable[[int], Any]) -> np.ndarray:
     """``values`` as floats; ``label(j)`` names entry ``j`` in an error (built only then).
 
@@ -211,7 +228,7 @@ def _numbers(values: list[Any], where: str, what: str, func: Any, label: Callabl
     if arr.dtype.kind in "iuf" and arr.shape == (len(values),):
         return arr.astype(float, copy=False)
     for j, v in enumerate(values):
-        bad = v is None or isinstance(v, str | bytes | bool | np.bool_)
+        bad = _not_a_number(v)
         if not bad:
             try:
                 float(v)
@@ -279,9 +296,14 @@ def _coefficients(
     row: Any,
     where: str,
     label: Callable[[int], str],
+    cost: bool = False,
 ) -> np.ndarray:
-    """A callable coefficient on ``instances[i]`` for ``i`` in ``idx``, checked finite."""
-    fail = lambda i, exc: _call_error(where, f"coefficient of {label(i)}", func, exc)
+    """A callable coefficient on ``instances[i]`` for ``i`` in ``idx``, checked finite;
+    ``cost`` when it is the variable's own ``cost()``, so a raise names the variable."""
+    if cost:
+        fail = lambda i, exc: _call_error(f"variable '{label(i)}'", "cost", func, exc)
+    else:
+        fail = lambda i, exc: _call_error(where, f"coefficient of {label(i)}", func, exc)
     values = _call_all(func, instances, idx, mode, row, fail)
     vals = _numbers(values, where, "coefficient", func, lambda j: label(idx[j]))
     if vals.size and not np.isfinite(vals).all():
@@ -336,10 +358,19 @@ class Expander:
         return rows
 
     def source(self, owner: str, family: Any) -> list[Any]:
-        """A family's data: its list, or its ORM rows."""
+        """A family's data: its list, or its ORM rows. Empty data is a ``ModelError`` unless
+        the family was given ``allow_empty=True`` (a ``where`` filter that keeps nothing is
+        not checked: that is the data's logic, not a missing source)."""
         if family._data is not None:
-            return list(family._data)
-        return list(self.read(owner, family.model_type, family._session))
+            data = list(family._data)
+        else:
+            data = list(self.read(owner, family.model_type, family._session))
+        if not data and not getattr(family, "_allow_empty", False):
+            raise ModelError(
+                f"{owner} has no data ({_empty_source(family)}); pass allow_empty=True to "
+                "from_data/from_model if an empty family is meant"
+            )
+        return data
 
     def filtered(self, owner: str, items: list[Any], pred: Any, spread: bool) -> list[Any]:
         """``items`` passing ``pred`` (called ``pred(*item)`` when ``spread`` and it takes more
@@ -502,7 +533,7 @@ class _ModelExpander(Expander):
             return default
         if callable(value):
             return self._bound_values(var, value, which)
-        if not isinstance(value, numbers.Real) or math.isnan(value):
+        if not isinstance(value, numbers.Real) or _not_a_number(value) or math.isnan(value):
             raise ModelError(f"variable '{var.name}': {which} bound must be a number, got {value!r}")
         n = len(self.instances(var))
         return np.full(n, float(value)) if n else float(value)
@@ -550,19 +581,25 @@ class _ModelExpander(Expander):
             idx = [i for i, keep in zip(idx, flags, strict=True) if keep]
         idx = list(idx)
         if callable(coeff):
-            vals = _coefficients(coeff, instances, idx, modes[0], row, where, label)
+            cost = where == "the objective" and (coeff is var.cost_func or coeff is var._multi_cost_func)
+            vals = _coefficients(coeff, instances, idx, modes[0], row, where, label, cost)
         elif math.isfinite(float(coeff)):
             vals = np.full(len(idx), float(coeff))
         else:
             raise ModelError(f"{where}: coefficient of {var.name} is {coeff}")
         return np.asarray(idx, dtype=np.int64) + self._blocks[var.name].start, vals
 
-    def _row_aware(self, func: Any) -> bool:
-        return callable(func) and self.arity(func) >= 2
+    def _row_aware(self, func: Any, indexed_row: bool) -> bool:
+        """Whether ``func`` is called ``f(instance, row)``: it needs two arguments, or takes
+        ``*args`` and there is a row to give it (outside rows, ``f(*args)`` gets ``f(instance)``)."""
+        if not callable(func):
+            return False
+        arity = self.arity(func)
+        return arity >= 2 and (indexed_row or arity != VARIADIC)
 
     def _term(self, term: LXTerm, row: Any, indexed_row: bool, where: str) -> Terms:
         var = self._family(term.var, where)
-        aware = (self._row_aware(term.coeff), self._row_aware(term.where))
+        aware = (self._row_aware(term.coeff, indexed_row), self._row_aware(term.where, indexed_row))
         if any(aware):
             return self._row_term(var, term, row, indexed_row, where, aware)
         if indexed_row:
@@ -670,8 +707,6 @@ class _ModelExpander(Expander):
             where = f"constraint '{_where(constraint.name, key, not indexed)}'"
             cols, vals, const = self.expression(lhs, inst, indexed, where)
             rhs = self._rhs(constraint, inst, where)
-            if math.isnan(rhs):
-                raise ModelError(f"{where}: right-hand side is nan")
             block.keys.append(key)
             block.cols.append(cols)
             block.vals.append(vals)
@@ -697,11 +732,18 @@ class _ModelExpander(Expander):
                 value = func(inst)
             except Exception as exc:
                 raise _call_error(where, "right-hand side", func, exc) from exc
+        src = f" ({describe_callable(func)})" if func else ""
         try:
-            return float(value)
+            if _not_a_number(value):
+                raise TypeError
+            rhs = float(value)
         except (TypeError, ValueError):
-            src = f" ({describe_callable(func)})" if func else ""
             raise ModelError(f"{where}: right-hand side {value!r} is not a number{src}") from None
+        if not math.isfinite(rhs):
+            raise ModelError(
+                f"{where}: right-hand side is {rhs}{src}; right-hand sides must be finite numbers"
+            )
+        return rhs
 
     # -- objective --------------------------------------------------------------------------
     def _objective(self) -> ObjectiveBlock | None:

@@ -44,19 +44,27 @@ class DataBacked:
     _session: Any
     model_type: type | None
     index_func: Callable[[Any], Any] | None
+    #: ``True`` when an empty data source is meant (zero columns / rows); a class default so
+    #: families pickled before the flag existed read as ``False``.
+    _allow_empty: bool = False
 
     def _copy_owner(self) -> str:
         raise NotImplementedError
 
-    def from_data(self, data: Any) -> Self:
+    def from_data(self, data: Any, *, allow_empty: bool = False) -> Self:
+        """Instances from a list; an empty one is a ``ModelError`` at compile time unless
+        ``allow_empty=True`` (then the family has no columns / rows)."""
         self._data = list(data)
         self._session = None
+        self._allow_empty = bool(allow_empty)
         return self
 
-    def from_model(self, model: Any, session: Any = None) -> Self:
-        """Read instances from an ORM: ``from_model(Type, session=s)`` or ``from_model(s)``."""
+    def from_model(self, model: Any, session: Any = None, *, allow_empty: bool = False) -> Self:
+        """Read instances from an ORM: ``from_model(Type, session=s)`` or ``from_model(s)``.
+        A table without rows is a ``ModelError`` at compile time unless ``allow_empty=True``."""
         self.model_type, self._session = split_from_model_args(self, self._copy_owner(), model, session)
         self._data = None
+        self._allow_empty = bool(allow_empty)
         return self
 
     def indexed_by(self, func: Callable[[Any], Any]) -> Self:

@@ -33,6 +33,7 @@ class LXConstraint(DataBacked, Detachable, Generic[TModel]):
         "index_func",
         "_data",
         "_session",
+        "_allow_empty",
     )
 
     def _copy_owner(self) -> str:

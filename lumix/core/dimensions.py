@@ -17,7 +17,8 @@ TModel = TypeVar("TModel")
 class LXIndexDimension(Detachable, Generic[TModel]):
     """One dimension of a multi-index: a data type, its key function, data and a filter."""
 
-    _STATE_KEYS = ("model_type", "key_func", "filter_func", "label", "_data", "_session")
+    _STATE_KEYS = ("model_type", "key_func", "filter_func", "label", "_data", "_session", "_allow_empty")
+    _allow_empty: bool = False  # class default: dimensions pickled before the flag read False
 
     def _copy_owner(self) -> str:
         return f"dimension {self!r}"
@@ -35,18 +36,22 @@ class LXIndexDimension(Detachable, Generic[TModel]):
     def __repr__(self) -> str:
         return f"LXIndexDimension({getattr(self.model_type, '__name__', self.model_type)})"
 
-    def from_data(self, data: Any) -> Self:
+    def from_data(self, data: Any, *, allow_empty: bool = False) -> Self:
+        """Instances from a list; empty is a ``ModelError`` unless ``allow_empty=True``."""
         self._data = list(data)
         self._session = None
+        self._allow_empty = bool(allow_empty)
         return self
 
-    def from_model(self, session: Any, model: type | None = None) -> Self:
-        """Read this dimension's instances from an ORM session (type from the constructor)."""
+    def from_model(self, session: Any, model: type | None = None, *, allow_empty: bool = False) -> Self:
+        """Read this dimension's instances from an ORM session (type from the constructor);
+        a table without rows is a ``ModelError`` unless ``allow_empty=True``."""
         model_type, self._session = split_from_model_args(
             self, f"dimension {self!r}", model or self.model_type, session
         )
         self.model_type = model_type
         self._data = None
+        self._allow_empty = bool(allow_empty)
         return self
 
     def where(self, predicate: Callable[[TModel], bool]) -> Self:

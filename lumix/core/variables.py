@@ -41,6 +41,7 @@ class LXVariable(DataBacked, Detachable, Generic[TModel, TValue]):
         "_multi_filter",
         "_data",
         "_session",
+        "_allow_empty",
         "_cartesian",
         "_join_config",
     )

@@ -11,6 +11,7 @@ Thread-safety: one ``ORToolsSolver`` per thread; ``solve_canonical`` builds a fr
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -138,7 +139,7 @@ class ORToolsSolver:
             raise SolverError(f"OR-Tools could not create the {self.backend} solver")
         error = self._solver.LoadModelFromProto(proto)
         if error:
-            raise SolverError(f"OR-Tools rejected model '{self.canon.name}': {error}")
+            raise SolverError(f"OR-Tools rejected model '{self.canon.name}': {self._named(error)}")
         if self._warm and self.backend == "GLOP":
             self._solver.SetSolverSpecificParametersAsString(WARM_LP_PARAMETERS)
         if self._time_limit is not None:
@@ -158,6 +159,17 @@ class ORToolsSolver:
         else:
             self._maybe_binary = np.zeros(len(self._vars), dtype=bool)
         self._reload = False
+
+    def _named(self, error: str) -> str:
+        """OR-Tools' message with ``constraint #3`` / ``variable #3`` followed by the row's or
+        column's name (scenarios can still set a right-hand side the compile refuses)."""
+
+        def name(match: re.Match[str]) -> str:
+            kind, pos = match.group(1), int(match.group(2))
+            names = self.canon.row_names if kind == "constraint" else self.canon.col_names
+            return f"{match.group(0)} ('{names[pos]}')" if pos < len(names) else match.group(0)
+
+        return re.sub(r"\b(constraint|variable) #(\d+)", name, error)
 
     def _reload_if_needed(self) -> None:
         """Load a fresh solver of the model as it now stands (after a SCIP binary widened)."""

@@ -229,8 +229,9 @@ def test_scalar_variable_is_one_column_named_by_the_family():
     assert solution.get_mapped(y) == pytest.approx({None: 4.0})
 
 
-def test_empty_data_gives_no_columns():
-    x = LXVariable[Product, float]("x").indexed_by(lambda p: p.id).from_data([])
+def test_empty_data_gives_no_columns_when_allowed():
+    # An empty family is an error unless meant (tests/lumix/test_bad_models.py); allowed, no columns.
+    x = LXVariable[Product, float]("x").indexed_by(lambda p: p.id).from_data([], allow_empty=True)
     canon = compile_vars(x)
     assert canon.n_cols == 0
     assert canon.col_index == {"x": {}}
