@@ -12,12 +12,19 @@ This is the one place a scenario is solved: the analyzers use it in-process, the
 workers in their processes. Right-hand sides follow the written form: for a row
 ``expr + c <= rhs`` the solver bound is ``rhs - c``.
 
+Bad numbers come back explained: a scenario whose changes cross a column's or a row's bounds
+(lower above upper, a lower bound of ``+inf`` or an upper bound of ``-inf``) is ``infeasible``
+without a solve, with a ``reason`` naming the column or row and both values (only the changed
+columns and rows are checked; a callable's recompiled model is checked by the compiler); every
+non-feasible solver status gets a ``reason`` too.
+
 Thread-safety: one session per thread (the solver is stateful).
 """
 
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -44,6 +51,7 @@ __all__ = [
     "apply_changes",
     "Keep",
     "KEEP_VALUES",
+    "SOLVER_SAID",
 ]
 
 #: The name of the unmodified model among scenarios (analyzers and sweeps).
@@ -140,10 +148,24 @@ class Resolver:
 # -- applying changes to a persistent solver ---------------------------------------------------
 
 
-def _apply_rhs(solver: ORToolsSolver, ch: ResolvedChange) -> None:
+def _crossed(what: str, name: str, lower: float, upper: float) -> str:
+    """Why bounds ``lower .. upper`` of a column or row admit no value."""
+    bounds = f"lower bound {lower:.12g}", f"upper bound {upper:.12g}"
+    if lower > upper:
+        return f"{what} {name!r} {bounds[0]} is above its {bounds[1]}"
+    if math.isnan(lower) or math.isnan(upper):
+        return (
+            f"{what} {name!r} gets an undefined bound ({bounds[0]}, {bounds[1]}): an infinite bound times 0?"
+        )
+    side = bounds[0] if lower == math.inf else bounds[1]
+    return f"{what} {name!r} {side} leaves no value (its bounds are {lower:.12g} .. {upper:.12g})"
+
+
+def _apply_rhs(solver: ORToolsSolver, ch: ResolvedChange) -> str | None:
     const, sense = solver.canon.row_constant, solver.canon.row_sense
     row_lower, row_upper = solver.row_lower, solver.row_upper
     kind, v = ch.kind, ch.value
+    inf = math.inf
     assert ch.rows is not None
     for row in ch.rows.tolist():  # runs once per changed row per scenario: kept flat
         s, c = sense.item(row), const.item(row)
@@ -157,11 +179,16 @@ def _apply_rhs(solver: ORToolsSolver, ch: ResolvedChange) -> None:
             bound = bound + v * abs(bound + c)
         else:
             bound = (bound + c) * v - c
-        solver.set_row_bounds(row, bound if s != "<=" else lower, bound if s != ">=" else upper)
+        lower, upper = (bound if s != "<=" else lower), (bound if s != ">=" else upper)
+        if not (lower <= upper and lower < inf and upper > -inf):  # also False for NaN
+            return _crossed("constraint", solver.canon.row_names[row], lower + c, upper + c)
+        solver.set_row_bounds(row, lower, upper)
+    return None
 
 
-def _apply_bound(solver: ORToolsSolver, ch: ResolvedChange) -> None:
+def _apply_bound(solver: ORToolsSolver, ch: ResolvedChange) -> str | None:
     kind, v = ch.kind, ch.value
+    inf = math.inf
     assert ch.cols is not None
     for col in ch.cols.tolist():
         lower, upper = solver.col_lower[col], solver.col_upper[col]
@@ -173,7 +200,10 @@ def _apply_bound(solver: ORToolsSolver, ch: ResolvedChange) -> None:
             lower = lower * v
         else:
             upper = upper * v
+        if not (lower <= upper and lower < inf and upper > -inf):  # also False for NaN
+            return _crossed("variable", solver.canon.col_names[col], lower, upper)
         solver.set_col_bounds(col, lower, upper)
+    return None
 
 
 def _apply_objective(solver: ORToolsSolver, ch: ResolvedChange) -> None:
@@ -198,10 +228,16 @@ def _apply_coefficient(solver: ORToolsSolver, ch: ResolvedChange) -> None:
 _APPLY = {"rhs": _apply_rhs, "bound": _apply_bound, "obj": _apply_objective, "coef": _apply_coefficient}
 
 
-def apply_changes(solver: ORToolsSolver, changes: Iterable[ResolvedChange]) -> None:
-    """Apply resolved changes in order to ``solver`` (each on top of the previous ones)."""
+def apply_changes(solver: ORToolsSolver, changes: Iterable[ResolvedChange]) -> str | None:
+    """Apply resolved changes in order to ``solver`` (each on top of the previous ones).
+
+    Returns ``None``, or why the first changed column or row whose bounds cross admits no
+    value; the changes after it are then not applied (the caller reverts the solver)."""
     for ch in changes:
-        _APPLY[ch.kind.partition("_")[0]](solver, ch)
+        crossed = _APPLY[ch.kind.partition("_")[0]](solver, ch)
+        if crossed is not None:
+            return crossed
+    return None
 
 
 def diff_into(solver: ORToolsSolver, base: LXCanonicalModel, new: LXCanonicalModel) -> bool:
@@ -248,14 +284,28 @@ def _same_structure(base: LXCanonicalModel, new: LXCanonicalModel) -> bool:
 @dataclass(frozen=True)
 class ScenarioOutcome:
     """What solving one scenario gave: the solver's status and objective, how it was solved
-    (``"incremental"`` in the persistent solver, ``"rebuilt"``), and the named solution when
-    the session keeps values."""
+    (``"incremental"`` in the persistent solver, ``"rebuilt"``), the named solution when the
+    session keeps values, and ``reason``: why a non-feasible status (crossed bounds found
+    before solving, or what the solver said); ``None`` for a feasible one."""
 
     status: Status
     objective_value: float | None
     solve_time: float
     method: str
     solution: LXSolution | None = None
+    reason: str | None = None
+
+
+#: What each non-feasible solver status means, for ``ScenarioOutcome.reason``.
+SOLVER_SAID = {
+    Status.INFEASIBLE: "the solver reported infeasible: no point meets every constraint and bound",
+    Status.UNBOUNDED: "the solver reported unbounded: the objective improves without limit",
+    Status.ABNORMAL: "the solver reported abnormal: it stopped without an answer "
+    "(numerical trouble or invalid numbers in the model)",
+    Status.NOT_SOLVED: "the solver reported not_solved: it stopped before solving",
+    Status.TIME_LIMIT: "the solver reported time_limit: it reached its time limit without a solution",
+    Status.UNKNOWN: "the solver reported unknown: an answer OR-Tools does not name",
+}
 
 
 class ScenarioSession:
@@ -294,17 +344,34 @@ class ScenarioSession:
         if functions:
             return self._solve_changed_model(changes, functions, name)
         resolved = self.resolver.resolve_all(changes, name)
-        return self._solve_in_place(self.solver, self.canon, resolved, "incremental")
+        return self._solve_in_place(self.solver, self.canon, resolved, "incremental", name)
 
     def _solve_in_place(
-        self, solver: ORToolsSolver, canon: LXCanonicalModel, changes: list[ResolvedChange], method: str
+        self,
+        solver: ORToolsSolver,
+        canon: LXCanonicalModel,
+        changes: list[ResolvedChange],
+        method: str,
+        name: str,
     ) -> ScenarioOutcome:
+        raw: RawSolution | None = None
         try:
-            apply_changes(solver, changes)
-            raw = solver.solve(self.keep != "summary")
+            crossed = apply_changes(solver, changes)
+            if crossed is None:  # crossed bounds: infeasible without asking the solver
+                raw = solver.solve(self.keep != "summary")
         finally:
             solver.revert()
-        return self._outcome(raw, canon, method)
+        if raw is None:
+            return self._crossed_outcome(canon, method, name, crossed or "")
+        return self._outcome(raw, canon, method, solver.backend)
+
+    def _crossed_outcome(
+        self, canon: LXCanonicalModel, method: str, name: str, crossed: str
+    ) -> ScenarioOutcome:
+        """``infeasible`` without a solve, saying which bounds cross."""
+        reason = f"scenario {name!r}: {crossed}" if name else crossed
+        raw = RawSolution(Status.INFEASIBLE, None, 0.0)
+        return ScenarioOutcome(Status.INFEASIBLE, None, 0.0, method, self._kept(raw, canon), reason)
 
     def _solve_changed_model(
         self, changes: Sequence[Spec], functions: Sequence[ModelChange], name: str
@@ -315,12 +382,13 @@ class ScenarioSession:
             incremental = diff_into(solver, self.canon, canon)
             if incremental:
                 resolved = self.resolver.resolve_all(changes, name)
-                return self._solve_in_place(solver, self.canon, resolved, "incremental")
+                return self._solve_in_place(solver, self.canon, resolved, "incremental", name)
         finally:
             if solver.changed:
                 solver.revert()
         fresh = ORToolsSolver(canon, **self.solver_options)
-        return self._solve_in_place(fresh, canon, Resolver(canon).resolve_all(changes, name), "rebuilt")
+        resolved = Resolver(canon).resolve_all(changes, name)
+        return self._solve_in_place(fresh, canon, resolved, "rebuilt", name)
 
     def _changed_model(self, functions: Sequence[ModelChange], name: str) -> LXModel:
         """A fresh copy of the model with the scenario's callables applied (a callable may
@@ -337,9 +405,16 @@ class ScenarioSession:
                 model = returned
         return model
 
-    def _outcome(self, raw: RawSolution, canon: LXCanonicalModel, method: str) -> ScenarioOutcome:
+    def _outcome(
+        self, raw: RawSolution, canon: LXCanonicalModel, method: str, backend: str
+    ) -> ScenarioOutcome:
+        status = Status(raw.status)
+        reason = None
+        if not status.is_feasible:
+            said = SOLVER_SAID.get(status, f"the solver reported {status}")
+            reason = f"{said} ({backend})"
         return ScenarioOutcome(
-            Status(raw.status), raw.objective_value, raw.solve_time, method, self._kept(raw, canon)
+            status, raw.objective_value, raw.solve_time, method, self._kept(raw, canon), reason
         )
 
     def _kept(self, raw: RawSolution, canon: LXCanonicalModel) -> LXSolution | None:

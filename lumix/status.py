@@ -1,7 +1,9 @@
 """``Status``: the one vocabulary of outcomes, for a solve and for a scenario of a sweep.
 
 Solver statuses (``optimal`` ... ``unknown``) come from the solver backends; ``error``,
-``timeout``, ``crashed`` and ``cancelled`` say that a scenario got no solver answer. A
+``timeout``, ``crashed`` and ``cancelled`` say that a scenario got no solver answer, and
+``abnormal`` that the solver answered without an answer (numerical trouble, bad numbers):
+these five are failures (``is_failure``), retried by a resumed sweep. A
 ``Status`` is a ``str`` (``Status.OPTIMAL == "optimal"``), so tables, journals and JSON hold
 plain strings.
 """
@@ -36,9 +38,10 @@ class Status(StrEnum):
 
     @property
     def is_failure(self) -> bool:
-        """The scenario got no solver answer (``error``, ``timeout``, ``crashed``, ``cancelled``)."""
+        """The scenario got no usable solver answer: ``error``, ``timeout``, ``crashed``,
+        ``cancelled``, or ``abnormal`` (the solver stopped without an answer)."""
         return self in _FAILURES
 
 
 _FEASIBLE = frozenset({Status.OPTIMAL, Status.FEASIBLE})
-_FAILURES = frozenset({Status.ERROR, Status.TIMEOUT, Status.CRASHED, Status.CANCELLED})
+_FAILURES = frozenset({Status.ABNORMAL, Status.ERROR, Status.TIMEOUT, Status.CRASHED, Status.CANCELLED})

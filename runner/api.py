@@ -10,6 +10,8 @@ shows progress and assembles the table (``runner.collector``).
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 import time
 import warnings
 from collections.abc import Iterable, Mapping
@@ -67,9 +69,12 @@ def run_scenarios(
 
     Raises
     ------
+    TypeError, ValueError : before anything is compiled or started, for an argument of the
+        wrong type or value, a scenario that is not one, a bad or repeated scenario name.
     ScenarioError : before any worker starts, for a target the model does not have.
     """
-    _check_arguments(model, keep, retries)
+    arguments = (keep, retries, n_jobs, timeout, batch_size, progress, include_baseline, optimizer, store)
+    _check_arguments(model, *arguments)
     specs = normalize(scenarios, include_baseline)
     chosen = resolve_backend(backend, n_jobs, timeout=timeout, retries=retries, batch_size=batch_size)
     plan = prepare(model, specs, optimizer=optimizer, timeout=timeout, keep=keep)
@@ -84,13 +89,75 @@ def run_scenarios(
     return collector.table(interrupted)
 
 
-def _check_arguments(model: Any, keep: Any, retries: Any) -> None:
-    if keep not in KEEP_VALUES:
-        raise ValueError(f"keep={keep!r} is not known; expected 'summary', 'values' or 'full'")
-    if retries < 0:
-        raise ValueError(f"retries={retries!r} must be >= 0")
+def _check_arguments(
+    model: Any,
+    keep: Any,
+    retries: Any,
+    n_jobs: Any,
+    timeout: Any,
+    batch_size: Any,
+    progress: Any,
+    include_baseline: Any,
+    optimizer: Any,
+    store: Any,
+) -> None:
+    """Refuse a bad argument of ``run_scenarios`` before anything starts: ``TypeError`` for
+    a wrong type, ``ValueError`` for a bad value, naming the argument, its value and what is
+    accepted (joblib's rules for ``n_jobs``; a bool is not an int here)."""
     if not isinstance(model, LXModel):
         raise TypeError(f"run_scenarios() takes an LXModel, got {type(model).__name__}")
+    keeps = "'summary', 'values' or 'full'"
+    if not isinstance(keep, str):
+        raise TypeError(f"keep={keep!r} must be a str: {keeps}")
+    if keep not in KEEP_VALUES:
+        raise ValueError(f"keep={keep!r} is not known; expected {keeps}")
+    _check_int("retries", retries, "an int >= 0", minimum=0)
+    _check_int("batch_size", batch_size, "None or an int >= 1", minimum=1, optional=True)
+    _check_n_jobs(n_jobs)
+    _check_timeout(timeout)
+    _check_others(progress, include_baseline, optimizer, store)
+
+
+def _check_n_jobs(n_jobs: Any) -> None:
+    """joblib's rule: a non-zero int or None."""
+    accepted = "a non-zero int or None (None: 1 or parallel_config's, -1: every core, -2: all but one, ...)"
+    _check_int("n_jobs", n_jobs, accepted, optional=True)
+    if n_jobs == 0:
+        raise ValueError(f"n_jobs=0 is not allowed; expected {accepted}")
+
+
+def _check_others(progress: Any, include_baseline: Any, optimizer: Any, store: Any) -> None:
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(
+            f"progress={progress!r} must be True, False or None (None: a bar when stderr is a terminal)"
+        )
+    if not isinstance(include_baseline, bool):
+        raise TypeError(f"include_baseline={include_baseline!r} must be True or False")
+    if optimizer is not None and not isinstance(optimizer, LXOptimizer):
+        raise TypeError(f"optimizer={optimizer!r} must be an LXOptimizer or None")
+    if store is not None and not isinstance(store, str | Path):
+        raise TypeError(f"store={store!r} must be None, a path or an SQLAlchemy URL (str or Path)")
+
+
+def _check_int(
+    name: str, value: Any, accepted: str, minimum: int | None = None, optional: bool = False
+) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}={value!r} must be {accepted}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name}={value!r} must be >= {minimum}; expected {accepted}")
+
+
+def _check_timeout(timeout: Any) -> None:
+    accepted = "None or a positive, finite number of seconds"
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+        raise TypeError(f"timeout={timeout!r} must be {accepted}")
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise ValueError(f"timeout={timeout!r} is out of range; expected {accepted}")
 
 
 def _dispatch(backend: Backend, plan: SweepPlan, collector: Collector) -> bool:

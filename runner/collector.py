@@ -11,12 +11,12 @@ report solver answers and their own exceptions, backends report crashes and time
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import pickle
 import sys
 from collections import Counter
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +57,95 @@ def _url(store: str | Path) -> str:
     return text if "://" in text else f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
+#: The first 16 bytes of every SQLite 3 database file.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+#: What a file that is not an SQLite database looks like, by its first bytes.
+_MAGICS = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"%PDF", "a PDF document"),
+    (b"PAR1", "a Parquet file"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip file"),
+)
+_NOT_A_JOURNAL_FIX = (
+    "give store= / --store (or a SQLite --output) a new file name or an existing journal; "
+    "this file was left unchanged"
+)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (``None``: another database, or in memory)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    database = parsed.database
+    if database.startswith("file:"):  # a sqlite URI filename: file:PATH?mode=...
+        database = database[5:].partition("?")[0]
+    return Path(database).expanduser()
+
+
+def _what_is(head: bytes) -> str:
+    """A few words on what a file starting with ``head`` holds."""
+    for magic, what in _MAGICS:
+        if head.startswith(magic):
+            return what
+    try:  # (incremental: a character cut at the end of ``head`` is not an error)
+        shown = codecs.getincrementaldecoder("utf-8")().decode(head)
+    except UnicodeDecodeError:
+        shown = "\x00"
+    if not "".join(shown.split()).isprintable():
+        return "binary data that is not an SQLite database"
+    return "a text file"
+
+
+def _truncated(path: Path, head: bytes) -> str | None:
+    """Why a file with the SQLite header is too short for the size its header gives."""
+    size = path.stat().st_size
+    if len(head) < 100:
+        return f"a truncated SQLite file ({size} bytes, shorter than the 100-byte header)"
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big")
+    header_valid = pages > 0 and head[24:28] == head[92:96]
+    if header_valid and size < pages * page_size:
+        return f"a truncated SQLite database ({size} bytes of the {pages * page_size} its header gives)"
+    return None
+
+
+def _check_sqlite_file(path: Path, shown: str) -> None:
+    """A SQLite journal path must be a new file, an empty one, or an SQLite database."""
+    from .errors import JournalError
+
+    if path.is_dir():
+        raise JournalError(
+            f"journal {shown}: is a directory, not an SQLite file; "
+            f"fix: give a file path, e.g. {Path(shown) / 'sweep.journal.sqlite'}"
+        )
+    if not path.exists():
+        return
+    try:
+        with path.open("rb") as file:
+            head = file.read(100)
+    except OSError as exc:
+        raise JournalError(
+            f"journal {shown}: cannot read it: {exc.strerror or exc}; fix: check its permissions"
+        ) from exc
+    if not head:
+        return  # an empty file: SQLite makes it a database
+    if not head.startswith(SQLITE_MAGIC):
+        raise JournalError(
+            f"journal {shown}: not an SQLite database, found {_what_is(head)}; fix: {_NOT_A_JOURNAL_FIX}"
+        )
+    wal = path.with_name(path.name + "-wal")
+    truncated = None if wal.is_file() and wal.stat().st_size else _truncated(path, head)
+    if truncated is not None:  # (a WAL file would complete it: a parent killed mid-checkpoint)
+        raise JournalError(
+            f"journal {shown}: found {truncated}; fix: restore it from a copy, or start afresh "
+            "with a new store path (this file was left unchanged)"
+        )
+
+
 def _json_default(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
@@ -67,11 +156,63 @@ class Journal:
     """A results store on any SQLAlchemy database. Unpickling solutions: trusted data only."""
 
     def __init__(self, store: str | Path) -> None:
+        from .errors import JournalError
+        from .urls import mask_secrets, mask_url
+
+        #: The store as messages show it (password masked).
+        self.shown = mask_url(store)
         url = _url(store)
-        self.engine = sa.create_engine(url)
-        if self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        _metadata.create_all(self.engine)
+        try:
+            sqlite_file = _sqlite_file(url)
+            if sqlite_file is not None:
+                _check_sqlite_file(sqlite_file, self.shown)
+            self.engine = sa.create_engine(url)
+        except JournalError:
+            raise
+        except Exception as exc:  # a bad URL, a missing driver
+            raise JournalError(
+                f"journal {self.shown}: cannot open it: {type(exc).__name__}: {mask_secrets(str(exc))}; "
+                "fix: give a writable path or a SQLAlchemy URL whose driver is installed"
+            ) from None
+        try:
+            self._check_table()  # before any write (the WAL pragma included)
+            self.engine.dispose()  # the pragmas apply to the connections opened from now on
+            if self.engine.dialect.name == "sqlite":
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            _metadata.create_all(self.engine)
+        except JournalError:
+            self.engine.dispose()
+            raise
+        except Exception as exc:  # unreachable server, damaged file, no permission
+            self.engine.dispose()
+            fix = "check that the database is reachable and writable, or give another store"
+            if self.engine.dialect.name == "sqlite":
+                fix = "restore a damaged file from a copy, or give store= / --store a new file name"
+            raise JournalError(
+                f"journal {self.shown}: cannot open it: {type(exc).__name__}: "
+                f"{mask_secrets(str(exc)).splitlines()[0]}; fix: {fix}"
+            ) from None
+
+    def _check_table(self) -> None:
+        """An existing ``lumix_scenario_results`` table must have the journal's columns."""
+        from .errors import JournalError
+
+        with self.engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            if not inspector.has_table(results_table.name):
+                return
+            found = [c["name"] for c in inspector.get_columns(results_table.name)]
+        missing = [c.name for c in results_table.c if c.name not in found]
+        if missing:
+            expected = {c.name for c in results_table.c}
+            other = [c for c in found if c not in expected]
+            raise JournalError(
+                f"journal {self.shown}: holds a table {results_table.name!r} that is not a journal's "
+                f"(missing columns {', '.join(missing)}"
+                + (f"; other columns {', '.join(other)}" if other else "")
+                + "); fix: give store= / --store another database or file, or rename that table "
+                "(the database was left unchanged)"
+            )
 
     def load(self, run_key: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         """Stored rows of this run whose scenario key is in ``keys``."""
@@ -217,7 +358,7 @@ class Collector:
     def accept(self, results: list[ScenarioResult]) -> None:
         fresh = [self._final(r) for r in results if r.index not in self.results]
         if self.journal is not None:
-            keys = self._keys
+            keys = self.plan.keys
             self.journal.write(self.plan.run_key, [(keys[r.index], r) for r in fresh])
         for result in fresh:
             self.results[result.index] = result
@@ -256,10 +397,6 @@ class Collector:
         result.attempts = 1 + self.crashes[result.index]
         result.parameters = self.plan.specs[result.index].parameters
         return result
-
-    @cached_property
-    def _keys(self) -> list[str]:
-        return self.plan.keys()
 
     # -- the table --------------------------------------------------------------------------
     def table(self, interrupted: bool) -> ScenarioResults:

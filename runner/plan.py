@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import uuid
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from lumix import LXModel, LXOptimizer
@@ -15,7 +18,7 @@ from lumix.analysis import LXScenario
 from lumix.compile import LXCanonicalModel
 from lumix.scenario import Keep, Resolver
 from lumix.status import Status
-from lumix.utils.callables import callable_key
+from lumix.utils.keys import ContentKeyer, Unkeyable
 from lumix.utils.pickling import dumps
 
 from .collector import Journal, result_from_row
@@ -23,7 +26,7 @@ from .columns import BASELINE
 from .results import ScenarioResult
 from .worker import Payload, ScenarioTask
 
-__all__ = ["ScenarioSpec", "SweepPlan", "normalize", "prepare"]
+__all__ = ["ScenarioSpec", "SweepPlan", "normalize", "prepare", "scenario_keys"]
 
 
 @dataclass
@@ -40,15 +43,10 @@ class ScenarioSpec:
             return self.declarative.parameter_values()
         return dict(getattr(self.function, "parameters", {}) or {})
 
-    @property
-    def key(self) -> str:
-        """The scenario's journal key: its name and what it changes."""
-        if self.declarative is not None:
-            if self.declarative.name == self.name:
-                return self.declarative.key
-            # a (name, LXScenario) pair is keyed by its own name: one LXScenario may be reused
-            return _digest((self.name, self.declarative.key))
-        return _digest((self.name, callable_key(self.function)))
+    def key(self, keyer: ContentKeyer) -> str:
+        """The scenario's journal key: its name, its declarative changes and its callables by
+        value (code, captured values, the globals they read); raises ``Unkeyable``."""
+        return _digest((self.name, self.changes, [keyer.key(fn) for fn in self.functions]))
 
     @property
     def changes(self) -> tuple[tuple[Any, ...], ...]:
@@ -70,12 +68,23 @@ def _digest(value: Any) -> str:
 def _spec(position: int, item: Any) -> ScenarioSpec:
     if isinstance(item, LXScenario):
         return ScenarioSpec(item.name, declarative=item)
-    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+    if isinstance(item, tuple) and len(item) == 2:
         name, what = item
+        if not isinstance(name, str):
+            raise TypeError(
+                f"scenario #{position} is named {name!r} ({type(name).__name__}): its name must be a "
+                "str; expected an LXScenario, a (name, fn(model)) pair, or a mapping {name: fn(model)}"
+            )
+        if not name.strip():
+            raise ValueError(f"scenario #{position} is named {name!r}: its name must not be empty")
         if isinstance(what, LXScenario):
             return ScenarioSpec(name, declarative=what)
         if callable(what):
             return ScenarioSpec(name, function=what)
+        raise TypeError(
+            f"scenario #{position} is ({name!r}, {type(what).__name__}); expected an LXScenario "
+            "or a callable fn(model) beside the name"
+        )
     raise TypeError(
         f"scenario #{position} is {type(item).__name__}; expected an LXScenario, a "
         "(name, fn(model)) pair, or a mapping {name: fn(model)}"
@@ -85,7 +94,8 @@ def _spec(position: int, item: Any) -> ScenarioSpec:
 def normalize(scenarios: Any, include_baseline: bool) -> list[ScenarioSpec]:
     """The scenarios as ``ScenarioSpec`` objects, the baseline first when asked for.
 
-    Raises ``TypeError`` for an item that is not a scenario, ``ValueError`` for a repeated name.
+    Raises ``TypeError`` for an item that is not a scenario or a name that is not a ``str``,
+    ``ValueError`` for an empty or a repeated name.
     """
     if isinstance(scenarios, LXScenario):
         scenarios = [scenarios]
@@ -129,8 +139,10 @@ class SweepPlan:
         """The solver's own time limit is the scenario timeout (``time_limit`` means timeout)."""
         return self.timeout is not None and self.options.get("time_limit") == self.timeout
 
+    @cached_property
     def keys(self) -> list[str]:
-        return [s.key for s in self.specs]
+        """The scenarios' journal keys (computed when a journal needs them)."""
+        return scenario_keys(self.specs)
 
     def tasks(self, skip: Iterable[int] = ()) -> list[ScenarioTask]:
         skipped = set(skip)
@@ -143,7 +155,7 @@ class SweepPlan:
     def resume(self, journal: Journal) -> dict[int, ScenarioResult]:
         """Results of this sweep already in ``journal``; failed ones are forgotten there, so
         that they run again."""
-        keys = self.keys()
+        keys = self.keys
         stored = journal.load(self.run_key, keys)
         retry = [k for k, row in stored.items() if Status(row["status"]).is_failure]
         journal.forget(self.run_key, retry)
@@ -177,6 +189,46 @@ def prepare(
     callables = any(s.functions for s in specs)
     detached = copy.deepcopy(model) if callables else None
     payload = dumps(Payload(canon, detached, options, keep))
-    run_key = hashlib.sha256(repr((canon.content_hash, sorted(options.items()), keep)).encode()).hexdigest()
+    run_key = _run_key(canon, detached, options, keep)
     shipped = {i: dumps(s.functions) for i, s in enumerate(specs) if s.functions}
     return SweepPlan(specs, canon, payload, run_key, options, timeout, shipped)
+
+
+def _unkeyed(what: str) -> str:
+    """A key no later run matches: what it keys is solved again on resume."""
+    warnings.warn(what + "; it is solved again on every resume", RuntimeWarning, stacklevel=4)
+    return f"unkeyed-{uuid.uuid4().hex}"
+
+
+def _run_key(canon: LXCanonicalModel, detached: LXModel | None, options: dict[str, Any], keep: str) -> str:
+    """The journal key of the run: the compiled model, solver options, ``keep`` and, when
+    scenarios change the model, the detached model by value (its data and callables)."""
+    try:
+        model_key = None if detached is None else ContentKeyer().key(detached)
+    except Unkeyable as exc:
+        return _unkeyed(f"the model cannot be keyed by value (it holds {exc.what})")
+    parts = (canon.content_hash, sorted(options.items()), keep, model_key)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def scenario_keys(specs: list[ScenarioSpec]) -> list[str]:
+    """Journal keys of ``specs``, by value. A scenario whose callables hold something that
+    cannot be keyed by value gets a key of its own (with one warning for all of them), so it
+    is never resumed from a stale result."""
+    keyer = ContentKeyer()
+    keys, unkeyed = [], []
+    for spec in specs:
+        try:
+            keys.append(spec.key(keyer))
+        except Unkeyable as exc:
+            keys.append(f"unkeyed-{uuid.uuid4().hex}")
+            unkeyed.append(f"{spec.name!r} ({exc.what})")
+    if unkeyed:
+        shown = ", ".join(unkeyed[:3]) + (f" and {len(unkeyed) - 3} more" if len(unkeyed) > 3 else "")
+        warnings.warn(
+            f"{len(unkeyed)} scenario(s) cannot be keyed by value: {shown}; they are solved again "
+            "on every resume",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return keys

@@ -87,7 +87,8 @@ class ScenarioResults(Mapping[str, ScenarioResult]):
 
     @property
     def failed(self) -> dict[str, ScenarioResult]:
-        """Scenarios that did not run to a solver answer (error, timeout, crashed, cancelled)."""
+        """Scenarios that got no usable solver answer (``Status.is_failure``: error, timeout,
+        crashed, cancelled, abnormal)."""
         return {n: r for n, r in self._results.items() if r.status.is_failure}
 
     def best(self, maximize: bool | None = None) -> ScenarioResult | None:

@@ -10,6 +10,7 @@ Thread-safety: the cache is per thread, so thread backends never share a solver.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 import traceback
@@ -26,12 +27,23 @@ from lumix.utils.pickling import loads
 
 from .results import ScenarioResult
 
-__all__ = ["ModelRef", "Payload", "ScenarioTask", "run_batch", "clear_cache", "PARENT_INTERRUPTED"]
+__all__ = [
+    "ModelRef",
+    "Payload",
+    "ScenarioTask",
+    "run_batch",
+    "clear_cache",
+    "remove_run_files",
+    "PARENT_INTERRUPTED",
+]
 
 MODELS_PER_WORKER = 2
 #: Set while a real Ctrl-C of this process is being handled (in-process backends install the
 #: handler); a ``KeyboardInterrupt`` without it was raised by a scenario's own code.
 PARENT_INTERRUPTED = threading.Event()
+#: Files and folders of the parent's run that this worker has used (the payload file, the
+#: in-flight folder): a worker outliving its parent removes them (``remove_run_files``).
+RUN_FILES: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,7 @@ def _load(ref: ModelRef) -> ScenarioSession:
     data = ref.data
     if data is None:
         assert ref.path is not None, "a ModelRef carries the payload's bytes or its file"
+        RUN_FILES.add(ref.path)
         with open(ref.path, "rb") as fh:
             data = fh.read()
     payload: Payload = loads(data)
@@ -104,6 +117,18 @@ def _load(ref: ModelRef) -> ScenarioSession:
     while len(cache) > MODELS_PER_WORKER:
         cache.popitem(last=False)
     return loaded
+
+
+def remove_run_files() -> None:
+    """Remove the parent's run files this worker knows of (called when the parent died)."""
+    for path in list(RUN_FILES):
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
 
 def _rss() -> int:
@@ -150,6 +175,8 @@ def run_batch(
 ) -> list[ScenarioResult]:
     """Solve ``tasks`` on this worker's copy of the model; every failure becomes a result."""
     session = _load(ref)
+    if inflight_dir:
+        RUN_FILES.add(inflight_dir)
     with _Inflight(inflight_dir) as inflight:
         results = [_run_one(session, task, inflight) for task in tasks]
     rss = _rss()  # once per batch: reading /proc per scenario cost tens of microseconds each
@@ -160,7 +187,8 @@ def run_batch(
 
 def _run_one(session: ScenarioSession, task: ScenarioTask, inflight: _Inflight) -> ScenarioResult:
     """One scenario; any exception its code raises (``SystemExit`` and ``KeyboardInterrupt``
-    included) becomes an ``"error"`` result naming the scenario and the exception."""
+    included) becomes an ``"error"`` result naming the scenario and the exception; a
+    non-feasible outcome's reason (crossed bounds, what the solver said) becomes ``error``."""
     worker = f"pid {os.getpid()}"
     inflight.mark(task.index)
     start = time.perf_counter()
@@ -174,6 +202,7 @@ def _run_one(session: ScenarioSession, task: ScenarioTask, inflight: _Inflight) 
             outcome.solve_time,
             method=outcome.method,
             worker=worker,
+            error=outcome.reason,
             solution=outcome.solution,
             index=task.index,
         )

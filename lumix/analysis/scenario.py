@@ -9,6 +9,7 @@ compiled model and applies them to a persistent solver.
 from __future__ import annotations
 
 import hashlib
+import math
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,10 @@ MODIFICATION_TYPES: dict[str, frozenset[str]] = {
     "objective": frozenset({"obj_set", "obj_multiply"}),
     "coefficient": frozenset({"coef_set", "coef_multiply"}),
 }
+
+#: The only kinds whose value may be infinite: a set bound or right-hand side of +-inf means
+#: "no limit" (NaN is refused everywhere; an infinite factor, step or coefficient has no meaning).
+_INFINITE_OK = frozenset({"rhs_set", "bound_lower", "bound_upper"})
 
 
 @dataclass(frozen=True)
@@ -65,8 +70,20 @@ class LXScenarioModification:
                 f"{self.target_type} {self.target_name!r}: value must be a number, got "
                 f"{self.value!r}; use a callable scenario fn(model) for data-driven changes"
             )
+        if not math.isfinite(self.value):
+            self._check_infinite()
         if self.target_type == "coefficient" and not self.variable_name:
             raise ValueError("a coefficient modification needs variable_name (the column side)")
+
+    def _check_infinite(self) -> None:
+        where = f"{self.target_type} {self.target_name!r}: {self.modification_type}"
+        if math.isnan(self.value):
+            raise ValueError(f"{where} value nan is not a number; give a finite number")
+        if self.modification_type not in _INFINITE_OK:
+            raise ValueError(
+                f"{where} value {self.value!r} is infinite; only {', '.join(sorted(_INFINITE_OK))} "
+                "may be +-inf (no limit); give a finite number"
+            )
 
     @property
     def spec(self) -> tuple[Any, ...]:
@@ -107,6 +124,12 @@ class LXScenario:
     description: str = ""
     parameters: dict[str, Any] = field(default_factory=dict)
     model_changes: list[Callable[[Any], Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise TypeError(f"LXScenario name must be a str, got {self.name!r} ({type(self.name).__name__})")
+        if not self.name.strip():
+            raise ValueError(f"LXScenario name must not be empty, got {self.name!r}")
 
     def describe(self, description: str) -> Self:
         self.description = description

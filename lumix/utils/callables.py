@@ -10,7 +10,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["positional_arity", "describe_callable", "callable_key"]
+__all__ = ["positional_arity", "describe_callable", "callable_key", "code_key"]
 
 VARIADIC = 1_000_000
 
@@ -52,7 +52,7 @@ def callable_key(func: Any) -> str:
     parts: list[Any] = [getattr(func, "__qualname__", repr(type(func)))]
     code = getattr(func, "__code__", None)
     if code is not None:
-        parts.append(_code_key(code))
+        parts.append(code_key(code))
         parts += [repr(v) for v in _captured(func) if _simple(v)]
     return _digest(parts)
 
@@ -82,11 +82,11 @@ def _digest(parts: list[Any]) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
-def _code_key(code: types.CodeType) -> tuple[Any, ...]:
+def code_key(code: types.CodeType) -> tuple[Any, ...]:
     """Bytecode, names and constants; nested code (lambdas, comprehensions) by content, since
     its repr carries a memory address, and frozensets sorted, since their order is hashed."""
     consts = tuple(
-        _code_key(c) if isinstance(c, types.CodeType)
+        code_key(c) if isinstance(c, types.CodeType)
         else sorted(map(repr, c)) if isinstance(c, frozenset)
         else repr(c)
         for c in code.co_consts

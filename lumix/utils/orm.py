@@ -159,6 +159,14 @@ def live_handle(obj: Any) -> str | None:
     return f"a SQLAlchemy {name}"
 
 
+def loaded_values(obj: Any) -> dict[str, Any]:
+    """The values an ORM instance holds in memory (loaded columns, loaded relationships),
+    without its ORM bookkeeping and without loading anything."""
+    if _sa_state(obj) is not None:
+        return {k: v for k, v in vars(obj).items() if not k.startswith("_sa_")}
+    return {k: v for k, v in vars(obj).items() if k != "_state"}
+
+
 def is_stale(obj: Any) -> bool:
     """True for a SQLAlchemy instance whose loaded values were expired (e.g. by a commit)."""
     state = _sa_state(obj)

@@ -12,7 +12,10 @@ Each worker writes the scenario it is running to a small in-flight file, so that
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import shutil
 import signal
 import tempfile
 import threading
@@ -26,12 +29,14 @@ from typing import Any
 
 from joblib.executor import get_memmapping_executor
 
-from ..worker import ModelRef, ScenarioTask, run_batch
+from ..worker import ModelRef, ScenarioTask, remove_run_files, run_batch
 from .base import Backend, Sink, batches
 
 __all__ = ["LokyBackend"]
 
 WATCH_INTERVAL = 0.05
+PARENT_WATCH_INTERVAL = 0.5
+EXIT_ORPHANED = 70  # a worker's exit status when its parent died
 
 
 class LokyBackend(Backend):
@@ -42,8 +47,44 @@ class LokyBackend(Backend):
     ships_by_file = True
 
     def run(self, ref: ModelRef, tasks: list[ScenarioTask], sink: Sink) -> None:
+        remove_stale_shared_memory()
         with tempfile.TemporaryDirectory(prefix="lumix-inflight-", ignore_cleanup_errors=True) as inflight:
             _CrashHunt(self, ref, inflight, sink).run(tasks)
+
+
+_STALE_SHM = re.compile(r"^(?:sem\.loky-|joblib_memmapping_folder_)(\d+)[-_]")
+
+
+def remove_stale_shared_memory(root: str = "/dev/shm") -> list[str]:
+    """Remove loky's semaphores and joblib's folders in ``root`` whose owner process is gone
+    (a parent killed before it could clean up); returns what was removed."""
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        match = _STALE_SHM.match(name)
+        if match is None or _running(int(match.group(1))):
+            continue
+        path = os.path.join(root, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        removed.append(name)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 @dataclass
@@ -125,7 +166,7 @@ def _run_round(
     # joblib's own factory of loky's one reusable executor: a plain loky executor left
     # behind would be picked up by the next joblib.Parallel(loky) call of the process,
     # which then fails (it lacks joblib's temporary-folder manager).
-    executor = get_memmapping_executor(workers, initializer=_ignore_interrupts)
+    executor = get_memmapping_executor(workers, initializer=_init_worker, initargs=(os.getpid(),))
     size = backend.batch_size_for(len(tasks), workers)
     futures = [executor.submit(run_batch, ref, batch, inflight) for batch in batches(tasks, size)]
     watcher = _TimeoutWatcher(inflight, backend.timeout)
@@ -203,11 +244,26 @@ class _TimeoutWatcher:
                     pass
 
 
-def _ignore_interrupts() -> None:
-    """Worker initializer: a terminal's Ctrl-C reaches the whole process group, but only the
-    parent acts on it (it stops the sweep and kills the workers); a worker caught by it in
-    loky's own code would print a stray traceback."""
+def _init_worker(parent: int) -> None:
+    """Worker initializer.
+
+    A terminal's Ctrl-C reaches the whole process group, but only the parent acts on it (it
+    stops the sweep and kills the workers); a worker caught by it in loky's own code would
+    print a stray traceback, so workers ignore SIGINT. And a worker whose parent died (killed
+    with SIGKILL, say) removes the run's payload file and in-flight folder and exits within a
+    second instead of idling on; loky's resource tracker then sees the last writer gone and
+    removes what the run registered in ``/dev/shm`` (semaphores, folders).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="lumix-parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while True:
+        time.sleep(PARENT_WATCH_INTERVAL)
+        if os.getppid() != parent:
+            remove_run_files()
+            os._exit(EXIT_ORPHANED)
 
 
 def _drain_work_ids(executor: Any) -> None:

@@ -40,9 +40,18 @@ from lumix.status import Status
 
 from ..analysis import feasible_status, parameter_columns, rank_correlations
 from ..backends import BACKEND_NAMES, dask
-from ..columns import BASELINE
-from ..errors import BackendError, CommandError, SpecError
-from .report import guess_kind, is_store, read_results, summary_table, write_plots, write_results
+from ..errors import BackendError, CommandError, JournalError, SpecError
+from ..plan import normalize, scenario_keys
+from ..urls import mask_secrets, mask_url
+from .report import (
+    check_plots_folder,
+    guess_kind,
+    is_store,
+    read_results,
+    summary_table,
+    write_plots,
+    write_results,
+)
 from .spec import N_ENV, SAMPLED, RunOptions, SweepSpec, check_output, load_spec
 
 __all__ = ["main", "program_name", "package_version"]
@@ -169,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands: dict[str, Callable[[argparse.Namespace], int]] = {"run": _run, "report": _report}
     try:
         return commands[args.command](args)
-    except (SpecError, CommandError) as exc:
+    except (SpecError, CommandError, JournalError) as exc:
         if getattr(args, "traceback", False):
             raise
         print(f"error: {exc}", file=sys.stderr)
@@ -200,7 +209,7 @@ def _run(args: argparse.Namespace) -> int:
     model = plan.spec.build_model()
     canon = plan.spec.check_against(model)
     scenarios = plan.spec.scenarios()
-    _open_journal(plan, args, [_baseline_key()] + [s.key for s in scenarios])
+    _open_journal(plan, args, scenario_keys(normalize(scenarios, include_baseline=True)))
     start = time.perf_counter()
     results = _solve(plan, model, canon, scenarios)
     return _conclude(plan, canon, results, len(scenarios), time.perf_counter() - start)
@@ -209,9 +218,8 @@ def _run(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> _Plan:
     spec = load_spec(args.spec, n=args.n)
     options = _options(spec, args)
-    if args.output is not None:
-        check_output(args.output, spec.shown, "--output")
     output = args.output or options.output or str(Path("results") / f"{spec.path.stem}.parquet")
+    check_output(output, spec.shown, "--output" if args.output is not None else "[run].output")
     if Path(output).suffix.lower() == ".parquet" and importlib.util.find_spec("pyarrow") is None:
         raise spec.error(
             "[run].output", "writing Parquet needs pyarrow", "pip install pyarrow, or write .csv"
@@ -266,12 +274,6 @@ def _journal_for(output: str, store: str | None) -> str:
     return str(path.with_name(f"{path.stem}.journal.sqlite"))
 
 
-def _baseline_key() -> str:
-    from lumix import LXScenario
-
-    return LXScenario(BASELINE).key
-
-
 def _open_journal(plan: _Plan, args: argparse.Namespace, keys: list[str]) -> None:
     """Open (create) the journal; without ``--resume``, forget this sweep's scenarios in it so
     that they are solved again."""
@@ -287,13 +289,15 @@ def _open_journal(plan: _Plan, args: argparse.Namespace, keys: list[str]) -> Non
                 store.forget_scenarios(keys)
         finally:
             store.close()
-    except Exception as exc:  # a bad URL, a missing driver, a read-only folder
+    except JournalError:
+        raise  # names the journal, what is wrong and what to do
+    except Exception as exc:  # a read-only folder
         key = "--store" if args.store else "[run].store" if plan.options.store else "--output"
         raise plan.spec.error(
             key,
-            f"cannot open the journal {journal!r}: {type(exc).__name__}: {exc}",
+            f"cannot open the journal {mask_url(journal)!r}: {type(exc).__name__}: {mask_secrets(str(exc))}",
             "give a writable path or a SQLAlchemy URL whose driver is installed",
-        ) from exc
+        ) from None
 
 
 def _solve(plan: _Plan, model: Any, canon: Any, scenarios: list[Any]) -> Any:
@@ -309,7 +313,7 @@ def _solve(plan: _Plan, model: Any, canon: Any, scenarios: list[Any]) -> Any:
         f"Sweep {spec.shown}: {spec.kind}, {len(scenarios)} scenarios + baseline on model "
         f"'{canon.name}' ({canon.n_cols} variables, {canon.n_rows} constraints); "
         f"backend {options.backend or 'loky'}, n_jobs {jobs if jobs is not None else 'all cores'}"
-        + (f"; resuming from {plan.journal}" if plan.resume else ""),
+        + (f"; resuming from {mask_url(plan.journal)}" if plan.resume else ""),
         flush=True,
     )
     # An interrupted run is reported by _conclude, in the command line's words.
@@ -358,7 +362,7 @@ def _conclude(plan: _Plan, canon: Any, results: Any, n: int, elapsed: float) -> 
     written = write_results(df, plan.output, meta)
     solved = int((df["status"] != Status.CANCELLED).sum()) - results.resumed
     rate = solved / elapsed if elapsed > 0 else math.inf
-    print(f"Results: {written} ({len(df)} rows); journal: {plan.journal}")
+    print(f"Results: {written} ({len(df)} rows); journal: {mask_url(plan.journal)}")
     line = f"Time: {elapsed:.1f} s; {solved} solved here ({rate:,.1f} scenarios/s)"
     print(line + (f", {results.resumed} taken from the journal" if plan.resume else ""))
     print(summary_table(df, sense=sense, parameters=meta["parameters"]))
@@ -418,23 +422,27 @@ def _scenario_error(spec: SweepSpec, exc: Exception) -> SpecError:
 
 
 def _report(args: argparse.Namespace) -> int:
+    directory = None
+    if not args.no_plots:
+        directory = Path(args.plots) if args.plots else _default_plots(args.results)
+        check_plots_folder(directory, "--plots" if args.plots else "the plots folder")
+    shown = mask_url(args.results)
     df, meta = read_results(args.results)
     missing = {"name", "status", "objective_value"} - set(df.columns)
     if missing:
         raise CommandError(
-            f"{args.results}: not a results table (no column {', '.join(sorted(missing))})",
+            f"{shown}: not a results table (no column {', '.join(sorted(missing))})",
             f"give the output of `{program_name()} run`",
         )
     params = parameter_columns(df, meta.get("parameters"))
     kind = meta.get("kind") or guess_kind(df)
-    print(f"Results {args.results}: {len(df)} scenarios{_described(kind, params)}")
+    print(f"Results {shown}: {len(df)} scenarios{_described(kind, params)}")
     print(summary_table(df, sense=meta.get("sense"), parameters=params))
     correlations = rank_correlations(df, params) if kind in SAMPLED and len(params) > 1 else None
     if correlations is not None and len(correlations):
         _print_correlations(correlations)
-    if args.no_plots:
+    if directory is None:
         return EXIT_OK
-    directory = Path(args.plots) if args.plots else _default_plots(args.results)
     for path in write_plots(df, directory, kind, params, correlations):
         print(f"Plot: {path}")
     return EXIT_OK

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..analysis import feasible, feasible_status, parameter_columns
 from ..columns import BASELINE, RESULT_COLUMNS
 from ..errors import CommandError
+from ..urls import mask_secrets, mask_url
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,6 +34,8 @@ __all__ = [
     "summary_table",
     "guess_kind",
     "write_plots",
+    "folder_problem",
+    "check_plots_folder",
 ]
 
 logger = logging.getLogger(__name__)
@@ -57,6 +61,33 @@ def is_store(output: str) -> bool:
     return "://" in output or Path(output).suffix.lower() in STORE_SUFFIXES
 
 
+def folder_problem(folder: Path) -> tuple[str, str] | None:
+    """``(problem, fix)`` when files cannot be written in ``folder`` (created if missing)."""
+    existing = folder.expanduser().absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return (
+            f"cannot create the folder {folder}: {existing} is a file",
+            "choose another folder, or move that file away",
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"the folder {existing} is not writable", "choose a folder you can write to"
+    return None
+
+
+def check_plots_folder(directory: Path, key: str) -> None:
+    """The report's plots folder: a folder (or none yet) where files can be written."""
+    if directory.exists() and not directory.is_dir():
+        raise CommandError(
+            f"{key} {directory}: is an existing file, not a folder",
+            "give a folder for the PNG plots (a new or existing one), or --no-plots",
+        )
+    problem = folder_problem(directory)
+    if problem is not None:
+        raise CommandError(f"{key} {directory}: {problem[0]}", problem[1])
+
+
 def _engine(url_or_path: str) -> Any:
     import sqlalchemy as sa
 
@@ -79,8 +110,15 @@ def write_results(df: pd.DataFrame, output: str, meta: dict[str, Any]) -> str:
     ``sweep_meta`` table beside ``sweep_results``.
     """
     if is_store(output):
-        _write_store(df, output, meta)
-        return f"{output} (table {RESULTS_TABLE})"
+        try:
+            _write_store(df, output, meta)
+        except Exception as exc:  # the store went away, or refuses the table
+            raise CommandError(
+                f"{mask_url(output)}: cannot write the results: {type(exc).__name__}: "
+                f"{mask_secrets(str(exc)).splitlines()[0]}",
+                "check the store (the journal holds every result: `report` reads it)",
+            ) from None
+        return f"{mask_url(output)} (table {RESULTS_TABLE})"
     path = Path(output)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".csv":
@@ -160,15 +198,23 @@ _FILE_READERS: dict[str, Callable[[Path], tuple[pd.DataFrame, dict[str, Any]]]] 
 def _read_store(source: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     if "://" not in source and not Path(source).is_file():
         raise CommandError(f"{source}: no such results store", "give the --output path of a finished run")
-    engine = _engine(source)
+    shown = mask_url(source)
     try:
-        return _read_tables(source, engine)
+        engine = _engine(source)
+    except Exception as exc:  # a bad URL, a missing driver
+        raise CommandError(
+            f"{shown}: cannot open it: {type(exc).__name__}: {mask_secrets(str(exc))}",
+            "give a .sqlite/.db file or a SQLAlchemy URL whose driver is installed",
+        ) from None
+    try:
+        return _read_tables(shown, engine)
     except CommandError:
         raise
     except Exception as exc:
         raise CommandError(
-            f"{source}: cannot read it: {type(exc).__name__}: {exc}", "check the store"
-        ) from exc
+            f"{shown}: cannot read it: {type(exc).__name__}: {mask_secrets(str(exc)).splitlines()[0]}",
+            "check the store",
+        ) from None
     finally:
         engine.dispose()
 

@@ -79,7 +79,7 @@ from ..sweeps import (
     one_at_a_time,
     param,
 )
-from .report import OUTPUT_SUFFIXES
+from .report import OUTPUT_SUFFIXES, folder_problem
 
 __all__ = [
     "SpecError",
@@ -481,10 +481,25 @@ def load_spec(path: str | Path, *, n: int | None = None) -> SweepSpec:
 
 
 def check_output(output: str, shown: str, key: str) -> None:
-    """An output is a path ending in .parquet, .csv, .sqlite, .sqlite3 or .db, or a URL."""
-    problem = _output_form(key, output)
+    """An output is a path ending in .parquet, .csv, .sqlite, .sqlite3 or .db, or a URL; a
+    path must not be a directory, and its folder must be creatable and writable (checked
+    before any worker starts)."""
+    problem = _output_form(key, output) or _output_place(output)
     if problem is not None:
         raise SpecError(shown, key, *problem)
+
+
+def _output_place(output: str) -> tuple[str, str] | None:
+    """Whether the results can be written at the path ``output`` (a URL: at the end)."""
+    if "://" in output:
+        return None
+    path = Path(output).expanduser()
+    if path.is_dir():
+        return (
+            f"{output!r} is an existing directory, not a results file",
+            f"give a file path, e.g. {str(path / ('sweep' + (path.suffix or '.parquet')))!r}",
+        )
+    return folder_problem(path.parent)
 
 
 class _Reader:

@@ -715,3 +715,97 @@ def test_the_public_names_have_their_homes() -> None:
         write_results,
         summary_table,
     )
+
+
+# -- outputs checked before solving (issue 9, item 11) ------------------------------------------------
+
+
+def _folder(tmp_path: Path, name: str) -> str:
+    (tmp_path / name).mkdir(parents=True)
+    return name
+
+
+def _file(tmp_path: Path, name: str) -> str:
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).write_text("not a folder\n")
+    return name
+
+
+# case -> (make the bad place in tmp_path, giving the output; flags or spec; key; words; fix words)
+BAD_OUTPUTS = {
+    "an existing directory": (
+        lambda t: _folder(t, "out.parquet"),
+        "--output",
+        "is an existing directory",
+        "give a file path",
+    ),
+    "a directory without suffix": (
+        lambda t: _folder(t, "results.csv/"),
+        "--output",
+        "directory",
+        "file path",
+    ),
+    "a file as its folder": (
+        lambda t: _file(t, "taken") + "/out.csv",
+        "--output",
+        "taken is a file",
+        "choose another folder",
+    ),
+    "a file deeper up": (
+        lambda t: _file(t, "taken") + "/sub/out.sqlite",
+        "--output",
+        "taken is a file",
+        "move that file away",
+    ),
+    "[run].output a directory": (
+        lambda t: _folder(t, "spec_out.csv"),
+        "[run].output",
+        "is an existing directory",
+        "give a file path",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_OUTPUTS))
+def test_a_bad_output_place_is_reported_before_solving(
+    case: str, in_process, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    make, key, words, fix = BAD_OUTPUTS[case]
+    output = make(tmp_path)
+    if key == "[run].output":
+        spec = write_spec(
+            tmp_path, SMALL_GRID.replace('keep = "summary"', f'keep = "summary"\noutput = "{output}"')
+        )
+        argv = ["run", spec.name, "--backend", "sequential"]
+    else:
+        spec = write_spec(tmp_path, SMALL_GRID)
+        argv = ["run", spec.name, "--backend", "sequential", "--output", output]
+    assert in_process(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err  # nothing ran
+    assert_one_line_error(err, spec.name, key, words)
+    assert fix in err.split("; fix: ")[1], err
+    assert not list(tmp_path.rglob("*.journal.sqlite"))  # not even the journal was opened
+
+
+# case -> (make the bad place in tmp_path, giving --plots or None for the default; words)
+BAD_PLOTS = {
+    "--plots an existing file": (lambda t: _file(t, "plots.png"), "--plots plots.png: is an existing file"),
+    "--plots under a file": (lambda t: _file(t, "taken") + "/plots", "taken is a file"),
+    "the default folder a file": (lambda t: _file(t, "plots") and None, "plots: is an existing file"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_PLOTS))
+def test_a_bad_plots_folder_is_reported_before_reading(
+    case: str, in_process, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    make, words = BAD_PLOTS[case]
+    plots = make(tmp_path)
+    pd.DataFrame(
+        {"name": ["baseline", "a"], "status": ["optimal"] * 2, "objective_value": [1.0, 2.0]}
+    ).to_csv(tmp_path / "r.csv", index=False)
+    assert in_process(["report", "r.csv", *(["--plots", plots] if plots else [])]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    assert err.startswith("error: ") and words in err and "; fix: " in err and err.count("\n") == 1, err

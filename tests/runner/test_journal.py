@@ -240,19 +240,23 @@ def test_journal_with_loky_workers(standard_model, tmp_path):
 
 SWEEP_SCRIPT = textwrap.dedent(
     """
-    import json, sys, time
+    import json, os, sys, time
     from runner import run_scenarios
     from tests.runner.conftest import production_model, standard_products, standard_resources
 
     store, counter, out, n, sleep, backend, hold = sys.argv[1:]
-    n, sleep, hold = int(n), float(sleep), int(hold)
+    n, sleep = int(n), float(sleep)
+    # The test's instruments (the counter file, the scenarios held) differ between the killed
+    # and the resumed run; the scenarios read them from the environment, so that they are not
+    # part of what the journal keys by value: the resumed call is the same call.
+    os.environ["SWEEP_COUNTER"], os.environ["SWEEP_HOLD"] = counter, hold
 
     def scaled(name, factor):
         def apply(model):
             time.sleep(sleep)
-            if int(name[1:]) >= hold:  # still running when the parent is killed
+            if int(name[1:]) >= int(os.environ["SWEEP_HOLD"]):  # running when the parent is killed
                 time.sleep(3600)
-            with open(counter, "a") as fh:
+            with open(os.environ["SWEEP_COUNTER"], "a") as fh:
                 fh.write(name + "\\n")
             con = model.get_constraint("capacity")
             rhs = con.rhs_func
