@@ -16,6 +16,7 @@ import json
 import math
 import pickle
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from .worker import ScenarioTask
 
 __all__ = ["Journal", "Progress", "Collector", "results_table"]
+
+SQLITE_BUSY_S = 60.0  # how long a SQLite journal waits for another process's lock
+CREATE_ATTEMPTS = 5
 
 _metadata = sa.MetaData()
 results_table = sa.Table(
@@ -166,7 +170,9 @@ class Journal:
             sqlite_file = _sqlite_file(url)
             if sqlite_file is not None:
                 _check_sqlite_file(sqlite_file, self.shown)
-            self.engine = sa.create_engine(url)
+            # SQLite: wait for another process's lock (a concurrent run) instead of failing
+            options = {"connect_args": {"timeout": SQLITE_BUSY_S}} if sqlite_file is not None else {}
+            self.engine = sa.create_engine(url, **options)
         except JournalError:
             raise
         except Exception as exc:  # a bad URL, a missing driver
@@ -179,7 +185,7 @@ class Journal:
             self.engine.dispose()  # the pragmas apply to the connections opened from now on
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-            _metadata.create_all(self.engine)
+            self._create_table()
         except JournalError:
             self.engine.dispose()
             raise
@@ -192,6 +198,22 @@ class Journal:
                 f"journal {self.shown}: cannot open it: {type(exc).__name__}: "
                 f"{mask_secrets(str(exc)).splitlines()[0]}; fix: {fix}"
             ) from None
+
+    def _create_table(self) -> None:
+        """Create the table if absent; another run creating it at the same moment is fine."""
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                _metadata.create_all(self.engine)
+                return
+            except sa.exc.OperationalError:
+                with self.engine.connect() as conn:
+                    created = sa.inspect(conn).has_table(results_table.name)
+                if created:  # by the other run: check it as if it had been there
+                    self._check_table()
+                    return
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def _check_table(self) -> None:
         """An existing ``lumix_scenario_results`` table must have the journal's columns."""
