@@ -81,6 +81,7 @@ _model = _load_model_module()
 make_data = _model.make_data
 build_model = _model.build_model
 lumix_classes = _model.lumix_classes
+parse_size = _model.parse_size
 
 
 def _clock(func) -> tuple[float, Any]:
@@ -88,17 +89,6 @@ def _clock(func) -> tuple[float, Any]:
     start = time.perf_counter()
     result = func()
     return time.perf_counter() - start, result
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    try:
-        p, r = text.lower().split("x")
-        size = int(p), int(r)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size {text!r} is not PxR, e.g. 500x50") from None
-    if min(size) < 1:
-        raise argparse.ArgumentTypeError(f"size {text!r} must be positive")
-    return size
 
 
 def size_label(size: tuple[int, int]) -> str:

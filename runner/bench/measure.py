@@ -54,7 +54,7 @@ import numpy as np
 
 from lumix.solvers.ortools import WARM_LP_PARAMETERS
 
-from .model import Data, build_model, lumix_classes, make_data
+from .model import Data, build_model, lumix_classes, make_data, parse_size
 
 __all__ = [
     "ScaleProfit",
@@ -516,24 +516,13 @@ def report_lines(result: SizeResult) -> list[str]:
     return lines
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        p, r = text.lower().split("x")
-        size = int(p), int(r)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size {text!r} is not PxR, e.g. 500x50") from None
-    if min(size) < 1:
-        raise argparse.ArgumentTypeError(f"size {text!r} must be positive")
-    return size
-
-
 def parser(prog: str = "python -m runner bench") -> argparse.ArgumentParser:
     cpus = os.cpu_count() or 1
     p = argparse.ArgumentParser(
         prog=prog,
         description="Scenarios/s of run_scenarios against a hand-written OR-Tools floor loop.",
     )
-    p.add_argument("--sizes", nargs="+", type=_size, default=[(500, 50)], help="PxR (default 500x50)")
+    p.add_argument("--sizes", nargs="+", type=parse_size, default=[(500, 50)], help="PxR (default 500x50)")
     p.add_argument("--scenarios", type=int, default=2000, help="declarative scenarios (default 2000)")
     p.add_argument("--callables", type=int, default=200, help="callable scenarios (default 200)")
     p.add_argument(

@@ -15,13 +15,14 @@ level, and ``build_model(lx, data)`` takes the modeling classes of one implement
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Product", "Resource", "Data", "make_data", "build_model", "lumix_classes"]
+__all__ = ["Product", "Resource", "Data", "make_data", "build_model", "lumix_classes", "parse_size"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +89,15 @@ def lumix_classes() -> SimpleNamespace:
         LXLinearExpression=LXLinearExpression,
         LXModel=LXModel,
     )
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"500x50"`` -> ``(500, 50)``: products x resources (an argparse ``type``)."""
+    try:
+        p, r = text.lower().split("x")
+        size = int(p), int(r)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size {text!r} is not PxR, e.g. 500x50") from None
+    if min(size) < 1:
+        raise argparse.ArgumentTypeError(f"size {text!r} must be positive")
+    return size
