@@ -18,7 +18,7 @@ from lumix.analysis import LXScenario
 from lumix.compile import LXCanonicalModel
 from lumix.scenario import Keep, Resolver
 from lumix.status import Status
-from lumix.utils.keys import ContentKeyer, Unkeyable
+from lumix.utils.keys import ContentKeyer, Unkeyable, digest
 from lumix.utils.pickling import dumps
 
 from .collector import Journal, result_from_row
@@ -46,7 +46,9 @@ class ScenarioSpec:
     def key(self, keyer: ContentKeyer) -> str:
         """The scenario's journal key: its name, its declarative changes and its callables by
         value (code, captured values, the globals they read); raises ``Unkeyable``."""
-        return _digest((self.name, self.changes, [keyer.key(fn) for fn in self.functions]))
+        if self.declarative is not None:
+            return self.declarative.content_key(keyer, self.name)
+        return digest((self.name, (), [keyer.key(self.function)]))
 
     @property
     def changes(self) -> tuple[tuple[Any, ...], ...]:
@@ -60,9 +62,6 @@ class ScenarioSpec:
         assert self.function is not None
         return (self.function,)
 
-
-def _digest(value: Any) -> str:
-    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
 
 
 def _spec(position: int, item: Any) -> ScenarioSpec:
@@ -194,9 +193,8 @@ def prepare(
     return SweepPlan(specs, canon, payload, run_key, options, timeout, shipped)
 
 
-def _unkeyed(what: str) -> str:
+def _one_off_key() -> str:
     """A key no later run matches: what it keys is solved again on resume."""
-    warnings.warn(what + "; it is solved again on every resume", RuntimeWarning, stacklevel=4)
     return f"unkeyed-{uuid.uuid4().hex}"
 
 
@@ -206,7 +204,9 @@ def _run_key(canon: LXCanonicalModel, detached: LXModel | None, options: dict[st
     try:
         model_key = None if detached is None else ContentKeyer().key(detached)
     except Unkeyable as exc:
-        return _unkeyed(f"the model cannot be keyed by value (it holds {exc.what})")
+        what = f"the model cannot be keyed by value (it holds {exc.what}); it is solved again on every resume"
+        warnings.warn(what, RuntimeWarning, stacklevel=4)
+        return _one_off_key()
     parts = (canon.content_hash, sorted(options.items()), keep, model_key)
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -221,7 +221,7 @@ def scenario_keys(specs: list[ScenarioSpec]) -> list[str]:
         try:
             keys.append(spec.key(keyer))
         except Unkeyable as exc:
-            keys.append(f"unkeyed-{uuid.uuid4().hex}")
+            keys.append(_one_off_key())
             unkeyed.append(f"{spec.name!r} ({exc.what})")
     if unkeyed:
         shown = ", ".join(unkeyed[:3]) + (f" and {len(unkeyed) - 3} more" if len(unkeyed) > 3 else "")

@@ -29,7 +29,7 @@ import numpy as np
 
 from lumix import LXModel
 from lumix.analysis import LXScenario, LXScenarioModification
-from lumix.utils.callables import callable_key, describe_callable
+from lumix.utils.callables import describe_callable
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -183,15 +183,13 @@ def data_param(name: str, apply: Callable[[LXModel, float], Any]) -> Parameter:
 class DataChange:
     """The picklable ``fn(model)`` of a data parameter: calls ``apply(model, value)``.
 
-    ``__qualname__`` carries the parameter name, the value and a key of ``apply`` so that the
-    journal key of a scenario (``callable_key``) changes with the value.
+    Journal keys take it by value (its name, ``apply`` and value; ``lumix.utils.keys``).
     """
 
     def __init__(self, name: str, apply: Callable[[LXModel, float], Any], value: float) -> None:
         self.name = name
         self.apply = apply
         self.value = value
-        self.__qualname__ = f"DataChange[{name}={value!r}:{callable_key(apply)}]"
 
     def __call__(self, model: LXModel) -> LXModel | None:
         returned = self.apply(model, self.value)

@@ -8,7 +8,6 @@ compiled model and applies them to a persistent solver.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import numbers
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from typing import Any, Literal, Self
 from ..core.enums import LXObjectiveSense
 from ..scenario import BASELINE
 from ..solvers.base import LXOptimizer
-from ..utils.callables import callable_key
+from ..utils.keys import ContentKeyer, digest
 from ._executor import Executor, solve_scenarios
 from .report import comparison_table
 
@@ -241,9 +240,15 @@ class LXScenario:
 
     @property
     def key(self) -> str:
-        """A stable key of the scenario's name and changes (journal and resume)."""
-        functions = [callable_key(fn) for fn in self.model_changes]
-        return hashlib.sha256(repr((self.name, self.spec, functions)).encode()).hexdigest()[:32]
+        """A stable key of the scenario's name and changes, by value (see ``content_key``)."""
+        return self.content_key(ContentKeyer())
+
+    def content_key(self, keyer: ContentKeyer, name: str | None = None) -> str:
+        """The key of ``name`` (by default the scenario's own) with this scenario's changes:
+        its modifications and its ``modify_model`` callables by value (code, captured values,
+        the module globals they read). Raises ``lumix.utils.keys.Unkeyable``."""
+        functions = [keyer.key(fn) for fn in self.model_changes]
+        return digest((self.name if name is None else name, self.spec, functions))
 
     def parameter_values(self) -> dict[str, Any]:
         """``parameters`` if given, else one entry per modification."""

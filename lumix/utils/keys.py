@@ -29,7 +29,7 @@ import numpy as np
 from . import orm
 from .callables import code_key
 
-__all__ = ["ContentKeyer", "Unkeyable", "content_key"]
+__all__ = ["ContentKeyer", "Unkeyable", "content_key", "digest"]
 
 _REPR_TYPES = (
     type(None),
@@ -70,20 +70,20 @@ class ContentKeyer:
 
     def _digest(self, obj: Any) -> str:
         if isinstance(obj, _REPR_TYPES):
-            return _hash(("v", type(obj).__qualname__, repr(obj)))
+            return digest(("v", type(obj).__qualname__, repr(obj)))
         ident = id(obj)
         hit = self._memo.get(ident)
         if hit is not None:
             return hit[1]
         if ident in self._active:  # a cycle: the object's own key is being computed
-            return _hash(("cycle", type(obj).__qualname__))
+            return digest(("cycle", type(obj).__qualname__))
         self._active.add(ident)
         try:
-            digest = _hash(self._parts(obj))
+            key = digest(self._parts(obj))
         finally:
             self._active.discard(ident)
-        self._memo[ident] = (obj, digest)
-        return digest
+        self._memo[ident] = (obj, key)
+        return key
 
     def _parts(self, obj: Any) -> tuple[Any, ...]:
         for kinds, parts in _PARTS:
@@ -157,7 +157,8 @@ def content_key(obj: Any) -> str | None:
         return None
 
 
-def _hash(parts: Any) -> str:
+def digest(parts: Any) -> str:
+    """A short hex digest of ``repr(parts)`` (parts made of digests, names and numbers)."""
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
