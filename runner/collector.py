@@ -25,7 +25,9 @@ import sqlalchemy as sa
 
 from lumix.status import Status
 
+from .errors import JournalError
 from .results import ScenarioResult, ScenarioResults
+from .urls import mask_secrets, mask_url
 
 if TYPE_CHECKING:
     from .plan import SweepPlan
@@ -119,8 +121,6 @@ def _truncated(path: Path, head: bytes) -> str | None:
 
 def _check_sqlite_file(path: Path, shown: str) -> None:
     """A SQLite journal path must be a new file, an empty one, or an SQLite database."""
-    from .errors import JournalError
-
     if path.is_dir():
         raise JournalError(
             f"journal {shown}: is a directory, not an SQLite file; "
@@ -160,9 +160,6 @@ class Journal:
     """A results store on any SQLAlchemy database. Unpickling solutions: trusted data only."""
 
     def __init__(self, store: str | Path) -> None:
-        from .errors import JournalError
-        from .urls import mask_secrets, mask_url
-
         #: The store as messages show it (password masked).
         self.shown = mask_url(store)
         url = _url(store)
@@ -217,8 +214,6 @@ class Journal:
 
     def _check_table(self) -> None:
         """An existing ``lumix_scenario_results`` table must have the journal's columns."""
-        from .errors import JournalError
-
         with self.engine.connect() as conn:
             inspector = sa.inspect(conn)
             if not inspector.has_table(results_table.name):

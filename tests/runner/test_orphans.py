@@ -16,7 +16,7 @@ import pytest
 
 from runner import run_scenarios
 
-from .conftest import Child, journaled_names, wait_for
+from .conftest import Child, child_pids, journaled_names, wait_for
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -37,19 +37,6 @@ model = production_model(tiny_products(), tiny_resources(), name="tiny")
 run_scenarios(model, [(f"s{k}", slow(k)) for k in range(400)], n_jobs=2, backend="loky",
               store=sys.argv[1], batch_size=1, progress=False)
 """
-
-
-def _children(pid: int) -> set[int]:
-    """Pids of ``pid``'s children (Linux ``/proc``)."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.add(int(stat.parent.name))
-    return found
 
 
 def _alive(pid: int) -> bool:
@@ -85,7 +72,7 @@ def test_a_killed_parent_leaves_no_process_and_no_file(tmp_path, sig):
             child=child,
             seen=lambda: sorted(journaled_names(journal)),
         )
-        helpers = _children(child.pid)
+        helpers = child_pids(child.pid)
         # entries of an earlier process that had the same pid (pids are reused) are not this run's
         earlier = {e for e in _shm_entries(child.pid) if (SHM / e).stat().st_mtime < started}
         assert len(helpers) >= 3, helpers  # two workers and loky's resource tracker at least

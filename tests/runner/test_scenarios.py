@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from pathlib import Path
 
 import pytest
 
@@ -23,7 +22,7 @@ from lumix.analysis import LXScenario, LXScenarioModification
 from lumix.errors import ScenarioError
 from runner import run_scenarios
 
-from .conftest import close, serial_objective
+from .conftest import child_pids, close, serial_objective
 
 # -- serial modifiers of the LXModel copy ------------------------------------------------------
 
@@ -412,29 +411,16 @@ def test_unknown_targets_raise_before_any_worker(standard_model, monkeypatch, tm
     assert not store.exists()  # nothing was journaled either
 
 
-def _children() -> set[int]:
-    """Pids of this process's children (Linux ``/proc``)."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == os.getpid():
-            found.add(int(stat.parent.name))
-    return found
-
-
 def test_unknown_target_fails_fast_with_the_real_pool(standard_model):
     # No monkeypatch: no worker process may appear, and no time is spent starting one.
-    before = _children()
+    before = child_pids(os.getpid())
     start = time.perf_counter()
     bad = LXScenario("late-typo").modify_variable_bound("production[30]", upper=1)
     many = [LXScenario(f"ok{k}").modify_constraint_rhs("capacity", multiply=1.01) for k in range(200)]
     with pytest.raises(ScenarioError, match=r"'late-typo'.*production\[30\]"):
         run_scenarios(standard_model, [*many, bad], backend="loky", n_jobs=2, progress=False)
     elapsed = time.perf_counter() - start
-    assert _children() <= before
+    assert child_pids(os.getpid()) <= before
     assert elapsed < 2.0, elapsed  # starting loky workers and shipping the model takes longer
 
 
