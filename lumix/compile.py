@@ -22,8 +22,30 @@ from .passes import apply_passes
 if TYPE_CHECKING:
     from .core.enums import LXObjectiveSense
     from .core.model import LXModel
+    from .linearization.config import LXLinearizerConfig
 
-__all__ = ["LXCanonicalModel", "compile_model", "assemble"]
+__all__ = ["LXCanonicalModel", "GoalDeviation", "GoalStage", "compile_model", "assemble"]
+
+
+@dataclass(frozen=True)
+class GoalDeviation:
+    """The deviation columns of one relaxed goal: families ``pos`` and ``neg`` (keyed by goal
+    id), and the sides the objective penalises (``"pos"`` over target, ``"neg"`` under)."""
+
+    goal: str
+    pos: str
+    neg: str
+    undesired: frozenset[str]
+
+
+@dataclass(frozen=True, eq=False)
+class GoalStage:
+    """One priority of a sequential goal model: minimize ``objective`` (a vector over the
+    columns), then hold it at its optimum through row ``bound_row`` (``<= +inf`` until then)."""
+
+    priority: int
+    objective: np.ndarray
+    bound_row: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +80,14 @@ class LXCanonicalModel:
     row_index: dict[str, dict[Any, int]]
     scalar_variables: frozenset[str] = field(default_factory=frozenset)
     scalar_constraints: frozenset[str] = field(default_factory=frozenset)
+    #: Goal programming (``lumix.passes.goals``): one ``GoalDeviation`` per relaxed goal.
+    goal_deviations: tuple[GoalDeviation, ...] = ()
+    #: Sequential goal programming: one ``GoalStage`` per priority, ascending; empty otherwise.
+    goal_stages: tuple[GoalStage, ...] = ()
+    #: Quadratic objective terms ``(i, j, c)`` with ``i <= j`` (``c * x_i * x_j``), or ``None``.
+    objective_quadratic: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: Products linearized with McCormick envelopes (a relaxation), as ``"x[k] * y[k]"``.
+    relaxation_terms: tuple[str, ...] = ()
 
     @property
     def scalar_families(self) -> frozenset[str]:
@@ -128,12 +158,16 @@ class LXCanonicalModel:
         return np.fromiter(self.row_index[family].values(), dtype=np.int64)
 
 
-def compile_model(model: LXModel, *, with_reads: bool = False) -> Any:
+def compile_model(
+    model: LXModel, *, with_reads: bool = False, linearization: LXLinearizerConfig | None = None
+) -> Any:
     """Expand ``model`` into an ``LXCanonicalModel``; raises ``ModelError`` on bad input.
 
-    With ``with_reads=True`` also return the ORM rows read, ``{(id(session), Type): rows}``.
+    ``linearization`` (from ``LXOptimizer.enable_linearization``) turns non-linear terms
+    into linear rows and columns; without it a model with such terms is refused. With
+    ``with_reads=True`` also return the ORM rows read, ``{(id(session), Type): rows}``.
     """
-    expanded = apply_passes(model, expand_model(model))
+    expanded = apply_passes(model, expand_model(model), linearization)
     canon = assemble(expanded)
     return (canon, expanded.reads) if with_reads else canon
 
@@ -166,6 +200,10 @@ def assemble(expanded: ExpandedModel) -> LXCanonicalModel:
         row_index={block.name: block.positions for block in expanded.rows},
         scalar_variables=frozenset(block.name for block in expanded.columns if block.scalar),
         scalar_constraints=frozenset(block.name for block in expanded.rows if block.scalar),
+        goal_deviations=tuple(expanded.goal_deviations),
+        goal_stages=tuple(expanded.goal_stages),
+        objective_quadratic=expanded.objective_quadratic,
+        relaxation_terms=tuple(expanded.relaxation_terms),
     )
 
 

@@ -101,6 +101,9 @@ class RowBlock:
     vals: list[np.ndarray] = field(default_factory=list)
     rhs: list[float] = field(default_factory=list)
     constants: list[float] = field(default_factory=list)
+    #: True when the linearization pass replaced non-linear terms of these rows (a goal on
+    #: such rows is relaxed one-sided, see ``lumix.passes.goals``).
+    was_nonlinear: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -128,6 +131,11 @@ class ExpandedModel:
     rows: list[RowBlock]
     objective: ObjectiveBlock | None
     reads: dict[tuple[int, type], list[Any]]
+    #: Set by passes, carried to the ``LXCanonicalModel`` (see its fields of the same names).
+    goal_deviations: tuple[Any, ...] = ()
+    goal_stages: tuple[Any, ...] = ()
+    objective_quadratic: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    relaxation_terms: tuple[str, ...] = ()
 
 
 def expand_model(model: LXModel) -> ExpandedModel:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from ..core.model import LXModel
     from ..expand import ExpandedModel
+    from ..linearization.config import LXLinearizerConfig
 
 __all__ = ["ModelPass", "model_passes", "apply_passes"]
 
@@ -27,17 +28,21 @@ class ModelPass(Protocol):
     def __call__(self, model: LXModel, expanded: ExpandedModel) -> ExpandedModel: ...
 
 
-def model_passes(model: LXModel) -> tuple[ModelPass, ...]:
-    """The passes ``model`` needs, in order.
+def model_passes(
+    model: LXModel, linearization: LXLinearizerConfig | None = None
+) -> tuple[ModelPass, ...]:
+    """The passes ``model`` needs, in order: linearization (``linearize.py``) when the model
+    has non-linear terms, then goal programming (``goals.py``) when it declares goals.
 
-    None yet: goal programming (``goals.py``) and linearization (``linearize.py``) add
-    theirs here when the model declares goals or non-linear terms.
+    None yet: each adds itself here.
     """
     return ()
 
 
-def apply_passes(model: LXModel, expanded: ExpandedModel) -> ExpandedModel:
+def apply_passes(
+    model: LXModel, expanded: ExpandedModel, linearization: LXLinearizerConfig | None = None
+) -> ExpandedModel:
     """``expanded`` after each of the model's passes, in order."""
-    for rewrite in model_passes(model):
+    for rewrite in model_passes(model, linearization):
         expanded = rewrite(model, expanded)
     return expanded

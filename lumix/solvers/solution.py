@@ -33,6 +33,13 @@ class LXSolution:
     gap: float | None = None
     iterations: int | None = None
     nodes: int | None = None
+    #: Goal programming: ``{goal: {"pos": {goal_id: v}, "neg": {goal_id: v}}}``.
+    goal_deviations: dict[str, dict[str, dict[Any, float]]] = field(default_factory=dict)
+    #: True when a product was linearized with McCormick envelopes (a relaxation).
+    relaxation: bool = False
+    #: Sequential goal programming: one ``LXGoalStage`` per solved priority, then the final.
+    goal_stages: list[Any] = field(default_factory=list)
+    _undesired_deviations: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.status = str(self.status)  # a plain string, as in LumiX (``Status`` values)
@@ -60,6 +67,34 @@ class LXSolution:
 
     def get_reduced_cost(self, name: str) -> float | None:
         return self.reduced_costs.get(name)
+
+    # -- goal programming -----------------------------------------------------------------
+    def _penalised(self, goal_name: str) -> tuple[dict[str, dict[Any, float]], frozenset[str]] | None:
+        deviations = self.goal_deviations.get(goal_name)
+        if deviations is None:
+            return None
+        return deviations, self._undesired_deviations.get(goal_name, frozenset(("pos", "neg")))
+
+    def get_goal_deviations(self, goal_name: str) -> dict[str, dict[Any, float]] | None:
+        """``{"pos": {goal_id: v}, "neg": {goal_id: v}}`` of a goal; ``None`` if unknown."""
+        return self.goal_deviations.get(goal_name)
+
+    def is_goal_satisfied(self, goal_name: str, tolerance: float = 1e-6) -> bool | None:
+        """Whether every penalised deviation of the goal is within ``tolerance`` of zero
+        (both sides when they are not known); ``None`` for an unknown goal."""
+        found = self._penalised(goal_name)
+        if found is None:
+            return None
+        deviations, sides = found
+        return all(abs(v) <= tolerance for side in sides for v in deviations.get(side, {}).values())
+
+    def get_total_deviation(self, goal_name: str) -> float | None:
+        """Sum of the absolute penalised deviations of a goal; ``None`` if unknown."""
+        found = self._penalised(goal_name)
+        if found is None:
+            return None
+        deviations, sides = found
+        return float(sum(abs(v) for side in sides for v in deviations.get(side, {}).values()))
 
     def is_optimal(self) -> bool:
         return self.status == Status.OPTIMAL
