@@ -129,7 +129,7 @@ def flows(engine: sqlalchemy.Engine, tmp: Path) -> int:
     check("copy solves without its session", same(after_close.objective_value, larger.objective_value))
     print(f"detach_orm_object(product).name after close: {detached.name}")
     check("detached product readable", detached.name == "product-001")
-    captured = expr_copy.terms[0].coeff(detached)
+    captured = expr_copy.terms["production"].coeff(detached)
     print(f"lambda capturing an ORM object, deep-copied, after close: coefficient {captured:g}")
     check("copied lambda reads its detached product", captured == detached.price)
 

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from .errors import ModelError
 from .expand import ColumnBlock, ExpandedModel, ObjectiveBlock, RowBlock, expand_model
 from .passes import apply_passes
+from .passes.goals import GoalDeviation, GoalStage, goal_form
 
 if TYPE_CHECKING:
     from .core.enums import LXObjectiveSense
@@ -25,27 +26,6 @@ if TYPE_CHECKING:
     from .linearization.config import LXLinearizerConfig
 
 __all__ = ["LXCanonicalModel", "GoalDeviation", "GoalStage", "compile_model", "assemble"]
-
-
-@dataclass(frozen=True)
-class GoalDeviation:
-    """The deviation columns of one relaxed goal: families ``pos`` and ``neg`` (keyed by goal
-    id), and the sides the objective penalises (``"pos"`` over target, ``"neg"`` under)."""
-
-    goal: str
-    pos: str
-    neg: str
-    undesired: frozenset[str]
-
-
-@dataclass(frozen=True, eq=False)
-class GoalStage:
-    """One priority of a sequential goal model: minimize ``objective`` (a vector over the
-    columns), then hold it at its optimum through row ``bound_row`` (``<= +inf`` until then)."""
-
-    priority: int
-    objective: np.ndarray
-    bound_row: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,7 +147,12 @@ def compile_model(
     into linear rows and columns; without it a model with such terms is refused. With
     ``with_reads=True`` also return the ORM rows read, ``{(id(session), Type): rows}``.
     """
-    expanded = apply_passes(model, expand_model(model), linearization)
+    from .passes.linearize import linearization_settings  # the techniques need lumix.linearization
+
+    model = goal_form(model)  # goals relaxed on a prepared shallow copy (lumix.passes.goals)
+    settings = linearization_settings(model, linearization)
+    expanded = expand_model(model, settings.config if settings is not None else None)
+    expanded = apply_passes(model, expanded, linearization)
     canon = assemble(expanded)
     return (canon, expanded.reads) if with_reads else canon
 

@@ -1,10 +1,11 @@
 """Solving scenarios of one compiled model: ``ScenarioSession``, and declarative changes.
 
-A ``ScenarioSession`` holds a compiled model in a persistent OR-Tools solver. A scenario is a
-list of declarative changes (right-hand sides, bounds, objective and matrix coefficients, by
-family or by instance) and, optionally, callables that change a detached copy of the model.
-Declarative changes are resolved to row / column positions (``Resolver``), applied in place
-(``apply_changes``), solved warm and reverted. Callables run on a fresh copy of the model,
+A ``ScenarioSession`` holds a compiled model in a persistent solver (OR-Tools, CP-SAT, Gurobi or
+CPLEX, built by ``lumix.solvers.registry``). A scenario is a list of declarative changes
+(right-hand sides, bounds, objective and matrix coefficients, by family or by instance) and,
+optionally, callables that change a detached copy of the model. Declarative changes are
+resolved to row / column positions (``Resolver``), applied in place (``apply_changes``),
+solved warm and reverted. Callables run on a fresh copy of the model,
 which is recompiled and either diffed into the persistent solver (``"incremental"``) or
 solved by a solver of its own (``"rebuilt"``).
 
@@ -33,7 +34,9 @@ import numpy as np
 
 from .core.model import LXModel
 from .errors import ScenarioError
-from .solvers.ortools import ORToolsSolver, RawSolution, to_solution
+from .goal_programming.solver import solve_goal_stages
+from .solvers.ortools import RawSolution, to_solution
+from .solvers.registry import compile_for, create_solver
 from .solvers.solution import LXSolution
 from .status import Status
 from .utils.naming import close_matches
@@ -41,6 +44,7 @@ from .utils.naming import close_matches
 if TYPE_CHECKING:
     from .analysis.scenario import LXScenario
     from .compile import LXCanonicalModel
+    from .solvers.persistent import PersistentSolver
 
 __all__ = [
     "ScenarioSession",
@@ -161,7 +165,7 @@ def _crossed(what: str, name: str, lower: float, upper: float) -> str:
     return f"{what} {name!r} {side} leaves no value (its bounds are {lower:.12g} .. {upper:.12g})"
 
 
-def _apply_rhs(solver: ORToolsSolver, ch: ResolvedChange) -> str | None:
+def _apply_rhs(solver: PersistentSolver, ch: ResolvedChange) -> str | None:
     const, sense = solver.canon.row_constant, solver.canon.row_sense
     row_lower, row_upper = solver.row_lower, solver.row_upper
     kind, v = ch.kind, ch.value
@@ -186,7 +190,7 @@ def _apply_rhs(solver: ORToolsSolver, ch: ResolvedChange) -> str | None:
     return None
 
 
-def _apply_bound(solver: ORToolsSolver, ch: ResolvedChange) -> str | None:
+def _apply_bound(solver: PersistentSolver, ch: ResolvedChange) -> str | None:
     kind, v = ch.kind, ch.value
     inf = math.inf
     assert ch.cols is not None
@@ -206,14 +210,14 @@ def _apply_bound(solver: ORToolsSolver, ch: ResolvedChange) -> str | None:
     return None
 
 
-def _apply_objective(solver: ORToolsSolver, ch: ResolvedChange) -> None:
+def _apply_objective(solver: PersistentSolver, ch: ResolvedChange) -> None:
     assert ch.cols is not None
     for col in ch.cols.tolist():
         value = ch.value if ch.kind == "obj_set" else solver.objective[col] * ch.value
         solver.set_objective_coefficient(col, value)
 
 
-def _apply_coefficient(solver: ORToolsSolver, ch: ResolvedChange) -> None:
+def _apply_coefficient(solver: PersistentSolver, ch: ResolvedChange) -> None:
     assert ch.rows is not None and ch.cols is not None
     for row in ch.rows.tolist():
         for col in ch.cols.tolist():
@@ -228,7 +232,7 @@ def _apply_coefficient(solver: ORToolsSolver, ch: ResolvedChange) -> None:
 _APPLY = {"rhs": _apply_rhs, "bound": _apply_bound, "obj": _apply_objective, "coef": _apply_coefficient}
 
 
-def apply_changes(solver: ORToolsSolver, changes: Iterable[ResolvedChange]) -> str | None:
+def apply_changes(solver: PersistentSolver, changes: Iterable[ResolvedChange]) -> str | None:
     """Apply resolved changes in order to ``solver`` (each on top of the previous ones).
 
     Returns ``None``, or why the first changed column or row whose bounds cross admits no
@@ -240,7 +244,7 @@ def apply_changes(solver: ORToolsSolver, changes: Iterable[ResolvedChange]) -> s
     return None
 
 
-def diff_into(solver: ORToolsSolver, base: LXCanonicalModel, new: LXCanonicalModel) -> bool:
+def diff_into(solver: PersistentSolver, base: LXCanonicalModel, new: LXCanonicalModel) -> bool:
     """Apply the numeric differences of ``new`` to a solver of ``base``; False (and nothing
     changed) when the structure (names, types, sparsity, sense, constants) differs."""
     if not _same_structure(base, new):
@@ -265,6 +269,7 @@ def _same_structure(base: LXCanonicalModel, new: LXCanonicalModel) -> bool:
         and base.row_names == new.row_names
         and base.sense == new.sense
         and base.objective_constant == new.objective_constant
+        and _same_stages(base, new)
         and all(
             np.array_equal(a, b)
             for a, b in (
@@ -275,6 +280,15 @@ def _same_structure(base: LXCanonicalModel, new: LXCanonicalModel) -> bool:
                 (base.matrix.indices, new.matrix.indices),
             )
         )
+    )
+
+
+def _same_stages(base: LXCanonicalModel, new: LXCanonicalModel) -> bool:
+    """The same sequential goal stages (priorities, bound rows, objectives): a solver of
+    ``base`` runs the stages of ``base``."""
+    return len(base.goal_stages) == len(new.goal_stages) and all(
+        (a.priority, a.bound_row) == (b.priority, b.bound_row) and np.array_equal(a.objective, b.objective)
+        for a, b in zip(base.goal_stages, new.goal_stages, strict=True)
     )
 
 
@@ -312,8 +326,9 @@ class ScenarioSession:
     """Solves scenarios of one compiled model in a persistent solver.
 
     ``canon`` is the compiled model; ``model`` the ``LXModel`` it came from (needed only for
-    scenarios with callables, which change a copy of it); ``solver_options`` are those of
-    ``LXOptimizer.use_solver``; ``keep`` says what each outcome's ``solution`` holds.
+    scenarios with callables, which change a copy of it); ``solver_options`` are
+    ``LXOptimizer.options`` (backend, parameters, linearization: callables' copies are
+    recompiled with the same configuration); ``keep`` says what each outcome's ``solution`` holds.
     """
 
     def __init__(
@@ -329,7 +344,7 @@ class ScenarioSession:
         self.model = model
         self.solver_options = dict(solver_options or {})
         self.keep = keep
-        self.solver = ORToolsSolver(canon, **self.solver_options)
+        self.solver = create_solver(canon, self.solver_options)
         self.resolver = Resolver(canon)
 
     def solve_scenario(self, scenario: LXScenario) -> ScenarioOutcome:
@@ -348,7 +363,7 @@ class ScenarioSession:
 
     def _solve_in_place(
         self,
-        solver: ORToolsSolver,
+        solver: PersistentSolver,
         canon: LXCanonicalModel,
         changes: list[ResolvedChange],
         method: str,
@@ -358,7 +373,7 @@ class ScenarioSession:
         try:
             crossed = apply_changes(solver, changes)
             if crossed is None:  # crossed bounds: infeasible without asking the solver
-                raw = solver.solve(self.keep != "summary")
+                raw = solve_goal_stages(solver, self.keep != "summary")  # stage by stage for sequential goals
         finally:
             solver.revert()
         if raw is None:
@@ -376,7 +391,7 @@ class ScenarioSession:
     def _solve_changed_model(
         self, changes: Sequence[Spec], functions: Sequence[ModelChange], name: str
     ) -> ScenarioOutcome:
-        canon = self._changed_model(functions, name).to_canonical()
+        canon = compile_for(self._changed_model(functions, name), self.solver_options)
         solver = self.solver
         try:
             incremental = diff_into(solver, self.canon, canon)
@@ -386,7 +401,7 @@ class ScenarioSession:
         finally:
             if solver.changed:
                 solver.revert()
-        fresh = ORToolsSolver(canon, **self.solver_options)
+        fresh = create_solver(canon, self.solver_options)
         resolved = Resolver(canon).resolve_all(changes, name)
         return self._solve_in_place(fresh, canon, resolved, "rebuilt", name)
 
@@ -421,5 +436,12 @@ class ScenarioSession:
         if self.keep == "summary":
             return None
         if self.keep == "values":
-            raw = RawSolution(raw.status, raw.objective_value, raw.solve_time, x=raw.x, gap=raw.gap)
+            raw = RawSolution(
+                raw.status,
+                raw.objective_value,
+                raw.solve_time,
+                x=raw.x,
+                gap=raw.gap,
+                goal_stages=raw.goal_stages,
+            )
         return to_solution(canon, raw)

@@ -17,6 +17,7 @@ from lumix import LXModel, LXOptimizer
 from lumix.analysis import LXScenario
 from lumix.compile import LXCanonicalModel
 from lumix.scenario import Keep, Resolver
+from lumix.solvers.registry import DEFAULT_SOLVER, SOLVER_KEY, backend_class
 from lumix.status import Status
 from lumix.utils.keys import ContentKeyer, Unkeyable, digest
 from lumix.utils.pickling import dumps
@@ -113,8 +114,10 @@ def normalize(scenarios: Any, include_baseline: bool) -> list[ScenarioSpec]:
 
 
 def solver_options(optimizer: LXOptimizer | None, timeout: float | None) -> dict[str, Any]:
-    """The optimizer's options, with the time limit capped at ``timeout``."""
+    """The optimizer's options (backend, parameters, linearization), with the time limit capped
+    at ``timeout``; ``ValueError`` / ``ImportError`` for an unknown or missing backend."""
     options = {} if optimizer is None else optimizer.options
+    backend_class(options.get(SOLVER_KEY, DEFAULT_SOLVER))
     if timeout is not None:
         limit = options.get("time_limit")
         options["time_limit"] = timeout if limit is None else min(limit, timeout)
@@ -179,7 +182,7 @@ def prepare(
     Raises ``ScenarioError`` for a target the model lacks and ``DetachError`` for a model or a
     callable that holds a database handle, before any worker starts.
     """
-    canon = model.to_canonical()
+    canon = model.to_canonical() if optimizer is None else optimizer.compile(model)
     resolver = Resolver(canon)
     for spec in specs:
         if spec.declarative is not None:

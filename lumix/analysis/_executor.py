@@ -78,7 +78,7 @@ def solve_scenarios(
 def _solve_here(
     model: LXModel, scenarios: Sequence[LXScenario], optimizer: LXOptimizer, include_baseline: bool
 ) -> dict[str, LXSolution]:
-    canon = model.to_canonical()
+    canon = optimizer.compile(model)
     session = ScenarioSession(canon, model, optimizer.options, keep="full")
     for scenario in scenarios:  # every target is checked before anything is solved
         session.resolver.check_scenario(scenario)

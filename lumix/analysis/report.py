@@ -1,10 +1,20 @@
-"""The comparison table of scenario objectives against a baseline (analyzers and the runner)."""
+"""Scenario objectives against a baseline: the percent change and the runner's comparison table."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-__all__ = ["comparison_table"]
+__all__ = ["comparison_table", "pct_change"]
+
+
+def pct_change(new: float, base: float) -> float:
+    """``(new - base) / |base| * 100``: positive when the objective rises, whatever its sign;
+    ``nan`` for a zero or non-finite ``base`` (or ``new``); below 1e-9 % it is noise, ``0.0``."""
+    if not base or not math.isfinite(base) or not math.isfinite(new):
+        return math.nan
+    pct = (new - base) / abs(base) * 100.0
+    return 0.0 if abs(pct) < 1e-9 else pct
 
 
 def comparison_table(
@@ -28,6 +38,6 @@ def comparison_table(
         shown = f"{objective:,.{decimals}f}" if objective is not None else "-"
         change = "-"
         if baseline_objective and objective is not None and name != baseline_name:
-            change = f"{(objective - baseline_objective) / abs(baseline_objective) * 100:+.2f}%"
+            change = f"{pct_change(objective, baseline_objective):+.2f}%"
         lines.append(f"{name:<{width}}  {shown:>15}  {status:>{status_width}}  {change:>12}")
     return "\n".join(lines)

@@ -12,16 +12,22 @@ import math
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Self
+from typing import Any, Generic, Literal, Self
+
+from typing_extensions import TypeVar
 
 from ..core.enums import LXObjectiveSense
 from ..scenario import BASELINE
 from ..solvers.base import LXOptimizer
+from ..utils.generic import TypeArgumentNotState
 from ..utils.keys import ContentKeyer, digest
 from ._executor import Executor, solve_scenarios
-from .report import comparison_table
+from ._sense import solved_sense
+from .report import pct_change
 
 __all__ = ["LXScenario", "LXScenarioModification", "MODIFICATION_TYPES"]
+
+TModel = TypeVar("TModel", default=Any)  # the type argument is optional: LXScenario("name")
 
 TargetType = Literal["constraint", "variable", "objective", "coefficient"]
 
@@ -104,6 +110,34 @@ class LXScenarioModification:
         return f"{target}.{self.modification_type}"
 
 
+#: What a builder method writes when it is given no description (LumiX's texts for the RHS and
+#: bound changes; the values as given, ``str()`` of the number).
+_DEFAULT_DESCRIPTIONS = {
+    "rhs_set": "Set {name} RHS to {value}",
+    "rhs_add": "Add {value} to {name} RHS",
+    "rhs_multiply": "Multiply {name} RHS by {value}",
+    "rhs_add_percent": "Add {percent}% to {name} RHS",
+    "bound_lower": "Set {name} lower bound to {value}",
+    "bound_upper": "Set {name} upper bound to {value}",
+    "obj_set": "Set {name} objective coefficient to {value}",
+    "obj_multiply": "Multiply {name} objective coefficient by {value}",
+    "coef_set": "Set coefficient of {variable} in {name} to {value}",
+    "coef_multiply": "Multiply coefficient of {variable} in {name} by {value}",
+}
+
+
+def _described(
+    target_type: str, name: str, kind: str, value: Any, description: str, variable: str | None = None
+) -> LXScenarioModification:
+    """A builder's modification, with the default description when none is given."""
+    if not description:
+        percent = f"{value * 100:g}" if isinstance(value, numbers.Real) else value
+        description = _DEFAULT_DESCRIPTIONS[kind].format(
+            name=name, value=value, percent=percent, variable=variable
+        )
+    return LXScenarioModification(target_type, name, kind, value, description, variable)
+
+
 def _one(name: str, **options: Any) -> tuple[str, float]:
     given = [(k, v) for k, v in options.items() if v is not None]
     if len(given) != 1:
@@ -112,7 +146,7 @@ def _one(name: str, **options: Any) -> tuple[str, float]:
 
 
 @dataclass
-class LXScenario:
+class LXScenario(TypeArgumentNotState, Generic[TModel]):
     """A named set of modifications; ``parameters`` become columns of the results table.
 
     Targets may name a whole family (``"capacity"``) or one instance (``"capacity[2]"``).
@@ -159,7 +193,7 @@ class LXScenario:
             "add_percent": "rhs_add_percent",
         }[how]
         return self.add_custom_modification(
-            LXScenarioModification("constraint", constraint_name, kind, value, description)
+            _described("constraint", constraint_name, kind, value, description)
         )
 
     def modify_variable_bound(
@@ -171,14 +205,9 @@ class LXScenario:
     ) -> Self:
         if lower is None and upper is None:
             raise ValueError(f"modify_variable_bound({variable_name!r}): give lower and/or upper")
-        if lower is not None:
-            self.add_custom_modification(
-                LXScenarioModification("variable", variable_name, "bound_lower", lower, description)
-            )
-        if upper is not None:
-            self.add_custom_modification(
-                LXScenarioModification("variable", variable_name, "bound_upper", upper, description)
-            )
+        for kind, value in (("bound_lower", lower), ("bound_upper", upper)):
+            if value is not None:
+                self.add_custom_modification(_described("variable", variable_name, kind, value, description))
         return self
 
     def modify_objective_coefficient(
@@ -193,9 +222,7 @@ class LXScenario:
         name = variable if isinstance(variable, str) else variable.name
         how, value = _one(f"modify_objective_coefficient({name!r})", set_value=set_value, multiply=multiply)
         kind = "obj_set" if how == "set_value" else "obj_multiply"
-        return self.add_custom_modification(
-            LXScenarioModification("objective", name, kind, value, description)
-        )
+        return self.add_custom_modification(_described("objective", name, kind, value, description))
 
     def modify_coefficient(
         self,
@@ -213,7 +240,7 @@ class LXScenario:
         )
         kind = "coef_set" if how == "set_value" else "coef_multiply"
         return self.add_custom_modification(
-            LXScenarioModification("coefficient", constraint, kind, value, description, var_name)
+            _described("coefficient", constraint, kind, value, description, var_name)
         )
 
     def modify_model(self, fn: Callable[[Any], Any]) -> Self:
@@ -257,7 +284,7 @@ class LXScenario:
         return {m.parameter: m.value for m in self.modifications}
 
 
-class LXScenarioAnalyzer:
+class LXScenarioAnalyzer(Generic[TModel]):
     """Runs named scenarios of a base model; results are ``{name: LXSolution}``.
 
     ``n_jobs=1`` (the default, as LumiX) solves serially in this process, in one persistent
@@ -318,7 +345,7 @@ class LXScenarioAnalyzer:
         return self.results.get(scenario_name)
 
     def _maximize(self) -> bool:
-        return self.base_model.objective_sense is LXObjectiveSense.MAXIMIZE
+        return solved_sense(self.base_model) is LXObjectiveSense.MAXIMIZE  # weighted goal models minimize
 
     def get_best_scenario(self, maximize: bool | None = None) -> str | None:
         feasible = {n: s for n, s in self.results.items() if s.is_feasible()}
@@ -328,8 +355,9 @@ class LXScenarioAnalyzer:
         pick = max if maximize else min
         return pick(feasible, key=lambda n: feasible[n].objective_value)
 
-    def _ordered(self, names: list[str], include_baseline: bool, by_objective: bool) -> list[str]:
-        names = [n for n in names if n in self.results and (include_baseline or n != BASELINE)]
+    def _ordered(self, names: list[str], by_objective: bool) -> list[str]:
+        """``names`` with the feasible results first, best first in the solved sense (stable:
+        the baseline, solved first, wins ties), then the others in insertion order."""
         if not by_objective:
             return names
         feasible = [n for n in names if self.results[n].is_feasible()]
@@ -342,29 +370,40 @@ class LXScenarioAnalyzer:
         include_baseline: bool = True,
         sort_by_objective: bool = True,
     ) -> str:
-        """A readable table: objective, status and change against the baseline."""
+        """LumiX's comparison text: objective, status and change against the baseline of each
+        result, then the scenarios' descriptions. An infeasible objective reads ``-``."""
         if not self.results:
             return "No results available. Run scenarios first."
-        names = self._ordered(scenario_names or list(self.results), include_baseline, sort_by_objective)
+        names = list(self.results) if scenario_names is None else scenario_names
+        names = [n for n in names if n in self.results and (include_baseline or n != BASELINE)]
+        if not names:
+            return "No scenarios to compare."
+        names = self._ordered(names, sort_by_objective)
         base = self.results.get(BASELINE)
-        base_obj = base.objective_value if base is not None and base.is_feasible() else None
-        rows = [(n, self.results[n].objective_value, self.results[n].status) for n in names]
-        table = comparison_table(rows, base_obj, decimals=2, change_header="vs Baseline")
-        lines = ["Scenario Comparison", "=" * len(table.splitlines()[0])]
+        lines = ["Scenario Comparison", "=" * 80]
         if base is not None:
-            shown = f"{base_obj:,.2f}" if base_obj is not None else "-"
+            shown = f"{base.objective_value:,.2f}" if base.is_feasible() else "-"
             lines += [f"Baseline Objective: {shown} ({base.status})", ""]
-        lines.append(table)
+        lines += [f"{'Scenario':<30s} {'Objective':>15s} {'Status':>12s} {'vs Baseline':>15s}", "-" * 80]
+        for name in names:
+            solution = self.results[name]
+            shown = f"{solution.objective_value:,.2f}" if solution.is_feasible() else "-"
+            change = "-"
+            if solution.is_feasible() and name != BASELINE and base is not None and base.is_feasible():
+                pct = pct_change(solution.objective_value, base.objective_value)
+                change = "N/A" if math.isnan(pct) else f"{pct:+.2f}%"
+            lines.append(f"{name:<30s} {shown:>15s} {solution.status:>12s} {change:>15s}")
         return "\n".join([*lines, *self._descriptions(names)])
 
     def _descriptions(self, names: list[str]) -> list[str]:
-        described = [(n, self.scenarios[n]) for n in names if n in self.scenarios]
-        if not described:
-            return []
-        lines = ["", "Scenario Descriptions:"]
-        for n, scenario in described:
-            lines.append(f"  {n}: {scenario.description or 'No description'}")
-            lines += [f"    - {m.description}" for m in scenario.modifications if m.description]
+        lines = ["", "Scenario Descriptions:", "-" * 80]
+        for name in names:
+            if name == BASELINE:
+                lines.append(f"  {BASELINE}: Original model without modifications")
+            elif name in self.scenarios:
+                scenario = self.scenarios[name]
+                lines.append(f"  {name}: {scenario.description or 'No description'}")
+                lines += [f"    • {m.description}" for m in scenario.modifications if m.description]
         return lines
 
     def sensitivity_to_parameter(

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
+from typing_extensions import TypeVar
 
 from ..status import Status
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["LXSensitivityAnalyzer", "LXVariableSensitivity", "LXConstraintSensitivity", "rhs_ranges"]
 
 TOL = 1e-7
+
+TModel = TypeVar("TModel", default=Any)
 
 
 @dataclass
@@ -119,6 +122,20 @@ def rhs_ranges(canon: LXCanonicalModel) -> dict[str, tuple[float, float]]:
     return ranges
 
 
+def _row_activity(canon: LXCanonicalModel, x: np.ndarray) -> np.ndarray:
+    """``A x``, with a goal row read as the goal itself: without its deviation columns, so a
+    goal row is binding when the goal is met exactly."""
+    activity = canon.matrix @ x
+    if canon.goal_deviations:
+        goals = canon.goal_deviations
+        deviations = np.concatenate([canon.family_columns(f) for g in goals for f in (g.pos, g.neg)])
+        rows = np.concatenate([canon.family_rows(g.goal) for g in goals])
+        without = x.copy()
+        without[deviations] = 0.0
+        activity[rows] = canon.matrix[rows] @ without
+    return activity
+
+
 def _entries(solution: LXSolution) -> dict[str, float]:
     out = {}
     for family, value in solution.variables.items():
@@ -129,7 +146,7 @@ def _entries(solution: LXSolution) -> dict[str, float]:
     return out
 
 
-class LXSensitivityAnalyzer:
+class LXSensitivityAnalyzer(Generic[TModel]):
     """Sensitivity of a solved LP: per variable and per row, with RHS ranging."""
 
     def __init__(self, model: LXModel, solution: LXSolution) -> None:
@@ -153,7 +170,7 @@ class LXSensitivityAnalyzer:
             return None
         if self._row_activity is None:
             x = np.array([self._values[name] for name in self.canon.col_names])
-            self._row_activity = self.canon.matrix @ x
+            self._row_activity = _row_activity(self.canon, x)
         return self._row_activity
 
     def rhs_ranging(self) -> dict[str, tuple[float, float]]:
@@ -166,10 +183,11 @@ class LXSensitivityAnalyzer:
     def analyze_variable(self, var_name: str) -> LXVariableSensitivity:
         canon = self.canon
         if var_name in canon.col_index and var_name not in canon.scalar_variables:
+            columns = canon.col_index[var_name]
+            first = canon.col_names[next(iter(columns.values()))] if columns else f"{var_name}[...]"
             raise ValueError(
-                f"variable {var_name!r} is a family; analyze one column, e.g. "
-                f"{canon.col_names[next(iter(canon.col_index[var_name].values()))]!r}, or use "
-                f"analyze_variable_family({var_name!r})"
+                f"Variable '{var_name}' is indexed ({len(columns)} instances); analyze one "
+                f"instance, e.g. analyze_variable('{first}'), or use analyze_variable_family('{var_name}')"
             )
         if var_name not in self._values:
             raise KeyError(f"variable {var_name!r} is not in the solution")
@@ -195,20 +213,23 @@ class LXSensitivityAnalyzer:
     def analyze_constraint(self, constraint_name: str) -> LXConstraintSensitivity:
         canon = self.canon
         if constraint_name in canon.row_index and constraint_name not in canon.scalar_constraints:
-            first = canon.row_names[next(iter(canon.row_index[constraint_name].values()))]
+            rows = canon.row_index[constraint_name]
+            first = canon.row_names[next(iter(rows.values()))] if rows else f"{constraint_name}[...]"
             raise ValueError(
-                f"constraint {constraint_name!r} is a family; analyze one row, e.g. {first!r}, "
-                f"or use analyze_constraint_family({constraint_name!r})"
+                f"Constraint '{constraint_name}' is indexed ({len(rows)} rows); analyze one row, "
+                f"e.g. analyze_constraint('{first}'), or use analyze_constraint_family('{constraint_name}')"
             )
         i = canon.row(constraint_name)
         activity = None if self._activity is None else float(self._activity[i])
-        slack = None
-        if activity is not None:
-            sense = canon.row_sense[i]
-            bound = canon.row_lower[i] if sense == ">=" else canon.row_upper[i]
-            slack = abs(bound - activity)
         dual = self.solution.get_shadow_price(constraint_name)
-        binding = slack is not None and slack < 1e-6 * max(1.0, abs(activity or 0.0))
+        slack = None
+        # Binding (as LumiX): slack within 1e-6 of the right-hand side as written (the bound plus
+        # the expression's constant); by the shadow price when there is no activity.
+        binding = dual is not None and abs(dual) > 1e-6
+        if activity is not None:
+            bound = canon.row_lower[i] if canon.row_sense[i] == ">=" else canon.row_upper[i]
+            slack = abs(bound - activity)
+            binding = slack <= 1e-6 * max(1.0, abs(bound + canon.row_constant[i]))
         decrease = increase = None
         if self.solution.shadow_prices and not canon.is_mip:
             decrease, increase = self.rhs_ranging()[constraint_name]
@@ -241,45 +262,137 @@ class LXSensitivityAnalyzer:
         }
 
     def get_most_sensitive_constraints(self, top_n: int = 10) -> list[tuple[str, LXConstraintSensitivity]]:
+        """Rows with a shadow price, largest ``|price|`` first (ties, to 9 digits, in model order)."""
         rows = [(n, s) for n, s in self.analyze_all_constraints().items() if s.shadow_price is not None]
-        return sorted(rows, key=lambda item: abs(item[1].shadow_price or 0.0), reverse=True)[:top_n]
+        return sorted(rows, key=lambda item: _magnitude(item[1].shadow_price), reverse=True)[:top_n]
 
     def get_most_sensitive_variables(self, top_n: int = 10) -> list[tuple[str, LXVariableSensitivity]]:
+        """Columns with a reduced cost, largest ``|cost|`` first (ties, to 9 digits, in model order)."""
         cols = [(n, s) for n, s in self.analyze_all_variables().items() if s.reduced_cost is not None]
-        return sorted(cols, key=lambda item: abs(item[1].reduced_cost or 0.0), reverse=True)[:top_n]
+        return sorted(cols, key=lambda item: _magnitude(item[1].reduced_cost), reverse=True)[:top_n]
 
     def identify_bottlenecks(self, shadow_price_threshold: float = 0.01) -> list[str]:
-        """Binding rows whose shadow price is at least ``shadow_price_threshold``, largest first."""
-        found = [
-            (n, abs(s.shadow_price))
+        """Binding rows whose ``|shadow price|`` is at least ``shadow_price_threshold``, in model
+        order (LumiX's order; ``get_most_sensitive_constraints`` ranks them)."""
+        return [
+            n
             for n, s in self.get_binding_constraints().items()
             if s.shadow_price is not None and abs(s.shadow_price) >= shadow_price_threshold
         ]
-        return [n for n, _ in sorted(found, key=lambda item: item[1], reverse=True)]
 
-    def generate_report(self, top_n: int | None = 10) -> str:
+    # -- reports (LumiX 0.3.2's layouts) ------------------------------------------------------
+    def generate_report(
+        self,
+        include_variables: bool = True,
+        include_constraints: bool = True,
+        include_binding_only: bool = False,
+        top_n: int | None = None,
+    ) -> str:
+        """LumiX's sensitivity report: header, shadow prices, reduced costs, bottlenecks.
+
+        Rows are listed by ``|shadow price|`` and columns by ``|reduced cost|``, largest first
+        (ties in model order); ``top_n`` keeps that many of each, ``include_binding_only``
+        only the binding rows. The objective reads ``n/a`` when the solution has none.
+        """
         sol = self.solution
-        objective = "-" if sol.objective_value is None else f"{sol.objective_value:,.4f}"
+        objective = "n/a" if sol.objective_value is None else f"{sol.objective_value:,.2f}"
         lines = [
             "Sensitivity Analysis Report",
-            "=" * 78,
+            RULE,
+            "",
             f"Model: {self.model.name}",
             f"Objective Value: {objective}",
             f"Status: {sol.status}",
-            "",
-            "Constraints (shadow price, slack, RHS range while the price holds)",
-            "-" * 78,
+            f"Solve Time: {sol.solve_time:.3f}s",
         ]
-        for name, s in self.get_most_sensitive_constraints(top_n or len(self.canon.row_names)):
-            lines.append(
-                f"{name:<30} price {s.shadow_price:>12.4f}  slack {s.slack or 0:>10.4f}  "
-                f"-{s.allowable_decrease:g} / +{s.allowable_increase:g}"
-                if s.allowable_decrease is not None
-                else f"{name:<30} price {s.shadow_price:>12.4f}  slack {s.slack or 0:>10.4f}"
-            )
-        lines += ["", "Variables (value, reduced cost)", "-" * 78]
-        for name, v in self.get_most_sensitive_variables(top_n or len(self.canon.col_names)):
-            lines.append(f"{name:<30} value {v.value:>12.4f}  reduced cost {v.reduced_cost:>12.4f}")
+        if include_constraints:
+            lines += self._constraint_section(include_binding_only, top_n)
+        if include_variables:
+            lines += self._variable_section(top_n)
         bottlenecks = self.identify_bottlenecks()
-        lines += ["", f"Bottlenecks: {', '.join(bottlenecks) if bottlenecks else 'none'}"]
+        if bottlenecks:
+            lines += ["", "Identified Bottlenecks", RULE, f"Found {len(bottlenecks)} bottleneck constraints:"]
+            prices = self.analyze_all_constraints()
+            lines += [f"  • {n}: shadow price = {_rounded(prices[n].shadow_price):.6f}" for n in bottlenecks]
         return "\n".join(lines)
+
+    def _constraint_section(self, binding_only: bool, top_n: int | None) -> list[str]:
+        lines = ["", "Constraint Sensitivity (Shadow Prices)", RULE]
+        rows = self.get_binding_constraints() if binding_only else self.analyze_all_constraints()
+        if binding_only:
+            lines.append(f"Showing {len(rows)} binding constraints")
+        ranked = sorted(rows.items(), key=lambda item: _magnitude(item[1].shadow_price), reverse=True)
+        if top_n is not None:
+            ranked = ranked[:top_n]
+            lines.append(f"Showing top {top_n} by shadow price magnitude")
+        lines += ["", f"{'Constraint':<30s} {'Shadow Price':>15s} {'Status':>12s}", "-" * 80]
+        for name, s in ranked:
+            status = "Binding" if s.is_binding else "Non-binding"
+            lines.append(f"{name:<30s} {_number(s.shadow_price):>15s} {status:>12s}")
+        return [*lines, "", "Interpretation:", *_CONSTRAINT_NOTES]
+
+    def _variable_section(self, top_n: int | None) -> list[str]:
+        lines = ["", "Variable Sensitivity (Reduced Costs)", RULE]
+        columns = self.analyze_all_variables()
+        ranked = sorted(columns.items(), key=lambda item: _magnitude(item[1].reduced_cost), reverse=True)
+        if top_n is not None:
+            ranked = ranked[:top_n]
+            lines.append(f"Showing top {top_n} by reduced cost magnitude")
+        lines += ["", f"{'Variable':<30s} {'Value':>15s} {'Reduced Cost':>15s} {'Status':>12s}", "-" * 80]
+        for name, v in ranked:
+            status = "At bound" if v.is_at_bound else "Interior"
+            lines.append(f"{name:<30s} {v.value:>15.6f} {_number(v.reduced_cost):>15s} {status:>12s}")
+        return [*lines, "", "Interpretation:", *_VARIABLE_NOTES]
+
+    def generate_summary(self) -> str:
+        """LumiX's short summary: counts of binding rows, bottlenecks and non-basic columns,
+        then the three rows with the largest ``|shadow price|`` when there are bottlenecks."""
+        bottlenecks = self.identify_bottlenecks()
+        lines = [
+            "Sensitivity Summary",
+            RULE,
+            f"Binding constraints: {len(self.get_binding_constraints())}",
+            f"Bottlenecks (high shadow price): {len(bottlenecks)}",
+            f"Non-basic variables: {len(self.get_non_basic_variables())}",
+        ]
+        if bottlenecks:
+            lines += ["", "Top bottlenecks to address:"]
+            lines += [
+                f"  • {n}: shadow price = {_rounded(s.shadow_price):.4f}"
+                for n, s in self.get_most_sensitive_constraints(top_n=3)
+            ]
+        return "\n".join(lines)
+
+
+RULE = "=" * 80
+
+_CONSTRAINT_NOTES = (
+    "  • Shadow price = marginal value of relaxing constraint by 1 unit",
+    "  • Positive = relaxing increases objective (for maximization)",
+    "  • Binding = constraint is tight at optimum",
+)
+_VARIABLE_NOTES = (
+    "  • Reduced cost = opportunity cost of forcing variable to increase",
+    "  • Zero reduced cost = variable in optimal basis",
+    "  • Non-zero = variable at bound, not economical to change",
+)
+
+
+def _magnitude(value: float | None) -> float:
+    """``|value|`` to 9 significant digits, and 0 below 1e-9: solver round-off (a dual of
+    ``9.999999999999968``) must not decide the order of rows that tie, which stay in model
+    order as in LumiX."""
+    if value is None or abs(value) < 1e-9:
+        return 0.0
+    return float(f"{abs(value):.9g}")
+
+
+def _rounded(value: float | None) -> float:
+    """A price to print: round-off below 1e-9 is 0 (``0.0000``, not ``-0.0000``)."""
+    return 0.0 if value is None or abs(value) < 1e-9 else value
+
+
+def _number(value: float | None) -> str:
+    """A shadow price or reduced cost as LumiX prints it (``0.000000`` when there is none, or
+    below 1e-9: round-off, not ``-0.000000``)."""
+    return f"{_rounded(value):.6f}" if value else "0.000000"

@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
 
 import numpy as np
+from typing_extensions import TypeVar
 
 from ..core.enums import LXObjectiveSense
 from ..solvers.base import LXOptimizer
 from ..status import Status
+from ..utils.generic import TypeArgumentNotState
 from ._executor import Executor, solve_scenarios
+from ._sense import solved_sense
 from .scenario import LXScenario
 
 if TYPE_CHECKING:
     from ..compile import LXCanonicalModel
 
 __all__ = ["LXWhatIfAnalyzer", "LXWhatIfResult", "LXWhatIfChange"]
+
+TModel = TypeVar("TModel", default=Any)
 
 
 @dataclass
@@ -37,7 +42,7 @@ class LXWhatIfChange:
 
 
 @dataclass
-class LXWhatIfResult:
+class LXWhatIfResult(TypeArgumentNotState, Generic[TModel]):
     """The baseline and the changed solve; deltas are ``nan`` unless both are feasible."""
 
     description: str
@@ -50,7 +55,7 @@ class LXWhatIfResult:
     changes_applied: list[LXWhatIfChange] = field(default_factory=list)
 
 
-class LXWhatIfAnalyzer:
+class LXWhatIfAnalyzer(Generic[TModel]):
     """What-if analysis of a model. Each what-if solves in this process; the sweeps
     (``sensitivity_range``, ``find_bottlenecks``) run in parallel with ``n_jobs > 1`` or an
     ``executor`` (``runner.run_scenarios``)."""
@@ -76,7 +81,7 @@ class LXWhatIfAnalyzer:
 
     @property
     def _maximize(self) -> bool:
-        return self.model.objective_sense is LXObjectiveSense.MAXIMIZE
+        return solved_sense(self.model) is LXObjectiveSense.MAXIMIZE  # weighted goal models minimize
 
     def get_baseline_solution(self, recompute: bool = False) -> Any:
         if self._baseline is None or recompute:
@@ -113,18 +118,23 @@ class LXWhatIfAnalyzer:
             text = f"{verb} {name} RHS to {to}"
         elif by is not None:
             scenario.modify_constraint_rhs(name, add=by)
-            text = f"{verb} {name} RHS by {abs(by)}"
+            text = f"{verb} {name} RHS by {by}"  # signed, as LumiX: "Decrease cap RHS by -2"
         else:
             percent = float(given[0])
             scenario.modify_constraint_rhs(name, add_percent=percent)
-            text = f"{verb} {name} RHS by {abs(percent) * 100:.1f}%"
+            text = f"{verb} {name} RHS by {percent * 100:.1f}%"
         solution = self._run([scenario])[scenario.name]
         change = LXWhatIfChange("constraint_rhs", name, text, None, to, by)
         return self._result(text, solution, [change])
 
     def _sense(self, name: str) -> str:
+        """The row's sense; for a goal relaxed by ``prepare_goal_programming()`` (an equality
+        with deviations), the goal's own sense."""
         family = name.split("[", 1)[0]
-        return self.model.get_constraint(family).sense.value
+        for relaxed in self.model._relaxed_constraints:
+            if relaxed.constraint.name == family:
+                return str(relaxed.goal_metadata.constraint_sense.value)
+        return str(self.model.get_constraint(family).sense.value)
 
     # -- LumiX API --------------------------------------------------------------------------
     def increase_constraint_rhs(
@@ -153,12 +163,12 @@ class LXWhatIfAnalyzer:
 
     def _loosen(self, name: str, by: float | None, by_percent: float | None, verb: str) -> LXWhatIfResult:
         """Move the RHS in the direction that loosens (``Relax``) or tightens the row."""
-        loosen_sign = -1.0 if self._sense(name) == ">=" else 1.0
-        sign = loosen_sign if verb == "Relax" else -loosen_sign
+        loosen_up = self._sense(name) != ">="
+        up = loosen_up if verb == "Relax" else not loosen_up
         return self._rhs_change(
             name,
-            None if by is None else sign * by,
-            None if by_percent is None else sign * by_percent,
+            None if by is None else (by if up else -by),
+            None if by_percent is None else (by_percent if up else -by_percent),
             None,
             verb,
         )
@@ -182,29 +192,35 @@ class LXWhatIfAnalyzer:
             variable_name, lower=lower, upper=upper
         )
         solution = self._run([scenario])[scenario.name]
-        parts = [f"{k} bound -> {v}" for k, v in (("lower", lower), ("upper", upper)) if v is not None]
-        text = f"Modify {variable_name} bounds ({', '.join(parts)})"
+        family = self.model.get_variable(variable_name.split("[", 1)[0])
+        old = {"lower": family.lower_bound, "upper": family.upper_bound}  # as LumiX prints them
+        given = [(k, v) for k, v in (("lower", lower), ("upper", upper)) if v is not None]
+        text = f"Modify {variable_name} bounds ({', '.join(f'{k} bound: {old[k]} → {v}' for k, v in given)})"
         changes = [
-            LXWhatIfChange("variable_bound", variable_name, f"{k} bound -> {v}", None, v)
-            for k, v in (("lower", lower), ("upper", upper))
-            if v is not None
+            LXWhatIfChange("variable_bound", variable_name, f"{k} bound {old[k]} → {v}", old[k], v)
+            for k, v in given
         ]
         return self._result(text, solution, changes)
 
-    def compare_changes(self, changes: list[tuple[str, str, float]]) -> list[LXWhatIfResult]:
-        """``[(constraint, "increase"|"decrease"|"relax"|"tighten", amount), ...]``."""
+    def compare_changes(
+        self, changes: list[tuple[str, str, float]], constraint_type: str = "rhs"
+    ) -> list[LXWhatIfResult]:
+        """``[(constraint, "increase"|"decrease"|"relax"|"tighten", amount), ...]``, one
+        what-if each. ``constraint_type`` is accepted for LumiX and not used (as there).
+
+        Raises:
+            ValueError: an unknown change type (checked before anything is solved).
+        """
         actions = {
             "increase": self.increase_constraint_rhs,
             "decrease": self.decrease_constraint_rhs,
             "relax": self.relax_constraint,
             "tighten": self.tighten_constraint,
         }
-        out = []
-        for name, kind, value in changes:
+        for _, kind, _ in changes:
             if kind not in actions:
-                raise ValueError(f"change type {kind!r} is not known; expected one of {sorted(actions)}")
-            out.append(actions[kind](name, by=value))
-        return out
+                raise ValueError(f"Unknown change type: {kind}; expected one of {', '.join(sorted(actions))}")
+        return [actions[kind](name, by=value) for name, kind, value in changes]
 
     def find_bottlenecks(self, test_amount: float = 1.0, top_n: int = 10) -> list[tuple[str, float]]:
         """Rows whose relaxation by ``test_amount`` improves the objective most, per unit.

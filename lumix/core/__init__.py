@@ -3,8 +3,9 @@
 from .constraints import LXConstraint
 from .dimensions import LXCartesianProduct, LXIndexDimension
 from .enums import LXConstraintSense, LXObjectiveSense, LXVarType
-from .expressions import LXLinearExpression, LXMultiTerm, LXTerm
+from .expressions import LXKeyFilter, LXLinearExpression, LXMultiTerm, LXRowKeyFilter, LXTerm
 from .model import LXModel
+from .nonlinear import LXNonLinearExpression, LXQuadraticExpression, LXQuadraticTerm
 from .variables import LXVariable
 
 __all__ = [
@@ -12,10 +13,15 @@ __all__ = [
     "LXConstraint",
     "LXConstraintSense",
     "LXIndexDimension",
+    "LXKeyFilter",
     "LXLinearExpression",
     "LXModel",
     "LXMultiTerm",
+    "LXNonLinearExpression",
     "LXObjectiveSense",
+    "LXQuadraticExpression",
+    "LXQuadraticTerm",
+    "LXRowKeyFilter",
     "LXTerm",
     "LXVarType",
     "LXVariable",

@@ -35,6 +35,7 @@ ROLES = {
     "_multi_cost_func": "cost_multi",
     "_filter": "where filter",
     "filter_func": "where filter",
+    "_cross_filter": "cross filter (LXCartesianProduct.where)",
     "_multi_filter": "where_multi filter",
     "lower_bound": "lower bound",
     "upper_bound": "upper bound",

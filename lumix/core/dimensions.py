@@ -12,6 +12,8 @@ from ._source import split_from_model_args
 __all__ = ["LXIndexDimension", "LXCartesianProduct"]
 
 TModel = TypeVar("TModel")
+TModel1 = TypeVar("TModel1")
+TModel2 = TypeVar("TModel2")
 
 
 class LXIndexDimension(Detachable, Generic[TModel]):
@@ -24,11 +26,15 @@ class LXIndexDimension(Detachable, Generic[TModel]):
         return f"dimension {self!r}"
 
     def __init__(
-        self, model_type: type[TModel], key_func: Callable[[TModel], Any], label: str | None = None
+        self,
+        model_type: type[TModel],
+        key_func: Callable[[TModel], Any],
+        filter_func: Callable[[TModel], bool] | None = None,
+        label: str | None = None,
     ) -> None:
         self.model_type = model_type
         self.key_func = key_func
-        self.filter_func: Callable[[TModel], bool] | None = None
+        self.filter_func = filter_func
         self.label = label
         self._data: list[Any] | None = None
         self._session: Any = None
@@ -59,14 +65,20 @@ class LXIndexDimension(Detachable, Generic[TModel]):
         return self
 
     def get_instances(self) -> list[Any]:
-        """The dimension's instances after its filter (reads the ORM when bound to one)."""
+        """The dimension's instances after its filter (reads the ORM when bound to one).
+
+        Raises:
+            ModelError: (a ``ValueError``) no ``from_data`` / ``from_model`` source was given.
+        """
         return dimension_instances(self)
 
 
-class LXCartesianProduct(Detachable):
-    """The dimensions of an ``indexed_by_product`` family, in order."""
+class LXCartesianProduct(Detachable, Generic[TModel1, TModel2]):
+    """The dimensions of an ``indexed_by_product`` family, in order, and an optional cross
+    filter (``where``) over their combinations."""
 
-    _STATE_KEYS = ("dimensions",)
+    _STATE_KEYS = ("dimensions", "_cross_filter")
+    _cross_filter: Callable[..., bool] | None = None  # class default: products pickled before it
 
     def __init__(self, *dimensions: LXIndexDimension) -> None:
         for dim in dimensions:
@@ -75,7 +87,16 @@ class LXCartesianProduct(Detachable):
                     f"indexed_by_product() takes LXIndexDimension objects, got {type(dim).__name__}"
                 )
         self.dimensions: list[LXIndexDimension] = list(dimensions)
+        self._cross_filter = None
 
     def add_dimension(self, dim: LXIndexDimension) -> Self:
         self.dimensions.append(dim)
+        return self
+
+    def where(self, predicate: Callable[..., bool]) -> Self:
+        """Keep the combinations for which ``predicate(inst1, inst2, ...)`` (one argument per
+        dimension, in order) is true; applied when the family's instances are expanded."""
+        if not callable(predicate):
+            raise TypeError(f"LXCartesianProduct.where() takes a callable, got {type(predicate).__name__}")
+        self._cross_filter = predicate
         return self

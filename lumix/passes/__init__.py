@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from .goals import relax_goals
+
 if TYPE_CHECKING:
     from ..core.model import LXModel
     from ..expand import ExpandedModel
@@ -31,12 +33,17 @@ class ModelPass(Protocol):
 def model_passes(
     model: LXModel, linearization: LXLinearizerConfig | None = None
 ) -> tuple[ModelPass, ...]:
-    """The passes ``model`` needs, in order: linearization (``linearize.py``) when the model
-    has non-linear terms, then goal programming (``goals.py``) when it declares goals.
-
-    None yet: each adds itself here.
+    """The passes ``model`` needs, in order: linearization (``linearize.py``, which refuses
+    non-linear terms when there is no linearization), then goal programming (``goals.py``)
+    when it declares goals (the compiler expands a model with goals in its prepared goal
+    form, ``goals.goal_form``).
     """
-    return ()
+    from .linearize import linearization_pass  # the techniques need lumix.linearization
+
+    found: list[ModelPass] = [linearization_pass(model, linearization)]
+    if model._goal_programming_prepared:
+        found.append(relax_goals)
+    return tuple(found)
 
 
 def apply_passes(

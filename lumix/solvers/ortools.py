@@ -20,7 +20,8 @@ import numpy as np
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 
 from ..core.enums import LXObjectiveSense
-from ..errors import SolverError
+from ..errors import ModelError, SolverError
+from ..goal_programming.solver import solve_goal_stages
 from ..status import Status
 from .solution import LXSolution
 
@@ -55,6 +56,11 @@ class RawSolution:
     duals: np.ndarray | None = None
     reduced_costs: np.ndarray | None = None
     gap: float | None = None
+    iterations: int | None = None
+    nodes: int | None = None
+    #: Sequential goal programming: the ``LXGoalStage`` of each stage solved (see
+    #: ``lumix.goal_programming.solver.solve_goal_stages``).
+    goal_stages: tuple[Any, ...] = ()
 
     @property
     def has_values(self) -> bool:
@@ -86,6 +92,11 @@ def build_proto(canon: LXCanonicalModel) -> linear_solver_pb2.MPModelProto:
     return proto
 
 
+def _free_rows(lower: np.ndarray, upper: np.ndarray) -> list[int]:
+    """Positions of the rows without bounds (``-inf .. +inf``)."""
+    return np.flatnonzero(np.isneginf(lower) & np.isposinf(upper)).tolist()
+
+
 def _backend(canon: LXCanonicalModel, solver: str | None) -> str:
     if solver is None:
         return "SCIP" if canon.is_mip else "GLOP"
@@ -112,6 +123,11 @@ class ORToolsSolver:
         solver: SolverName | None = None,
         warm: bool = True,
     ) -> None:
+        if canon.objective_quadratic is not None:
+            raise ModelError(
+                "OR-Tools has no quadratic objective; call enable_linearization() to turn the products "
+                "into linear constraints, or use 'gurobi' or 'cplex'"
+            )
         self.canon = canon
         self.backend = _backend(canon, solver)
         self._is_lp = self.backend in ("GLOP", "PDLP")
@@ -121,22 +137,28 @@ class ORToolsSolver:
         self._params = pywraplp.MPSolverParameters()
         if gap_tolerance is not None:
             self._params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, gap_tolerance)
-        self._load(build_proto(canon))
+        self._load(build_proto(canon), _free_rows(canon.row_lower, canon.row_upper))
         self.row_lower = canon.row_lower.copy()
         self.row_upper = canon.row_upper.copy()
         self.col_lower = canon.col_lower.copy()
         self.col_upper = canon.col_upper.copy()
         self.objective = canon.objective.copy()
+        self._maximize = canon.sense is LXObjectiveSense.MAXIMIZE
+        self._saved_sense: bool | None = None
         self._saved_rows: dict[int, tuple[float, float]] = {}
         self._saved_cols: dict[int, tuple[float, float]] = {}
         self._saved_obj: dict[int, float] = {}
         self._saved_coef: dict[tuple[int, int], float] = {}
 
-    def _load(self, proto: linear_solver_pb2.MPModelProto) -> None:
-        """Create the OR-Tools solver of ``proto`` with this solver's options."""
+    def _load(self, proto: linear_solver_pb2.MPModelProto, free_rows: list[int]) -> None:
+        """Create the OR-Tools solver of ``proto`` with this solver's options. OR-Tools drops
+        rows without bounds when it loads a model (``free_rows``, e.g. the bound rows of
+        sequential goal stages), so they are loaded bounded and freed afterwards."""
         self._solver = pywraplp.Solver.CreateSolver(self.backend)
         if self._solver is None:
             raise SolverError(f"OR-Tools could not create the {self.backend} solver")
+        for row in free_rows:
+            proto.constraint[row].upper_bound = 0.0
         error = self._solver.LoadModelFromProto(proto)
         if error:
             raise SolverError(f"OR-Tools rejected model '{self.canon.name}': {self._named(error)}")
@@ -148,6 +170,8 @@ class ORToolsSolver:
             self._solver.SetNumThreads(int(self._threads))
         self._vars = self._solver.variables()
         self._rows = self._solver.constraints()
+        for row in free_rows:
+            self._rows[row].SetBounds(-math.inf, math.inf)
         self._objective = self._solver.Objective()
         # SCIP makes an integer column whose bounds lie in [0, 1] a binary one and then
         # rejects wider bounds for it, leaving the solver ABNORMAL for good. Widening such a
@@ -179,7 +203,7 @@ class ORToolsSolver:
         self._solver.ExportModelToProto(proto)
         for v, lo, up in zip(proto.variable, self.col_lower.tolist(), self.col_upper.tolist(), strict=True):
             v.lower_bound, v.upper_bound = lo, up
-        self._load(proto)
+        self._load(proto, _free_rows(self.row_lower, self.row_upper))
 
     # -- changes ----------------------------------------------------------------------------
     def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
@@ -212,9 +236,19 @@ class ORToolsSolver:
     def coefficient(self, row: int, col: int) -> float:
         return self._rows[row].GetCoefficient(self._vars[col])
 
+    def set_objective_sense(self, maximize: bool) -> None:
+        """Maximize (``True``) or minimize the objective; ``revert()`` restores the sense."""
+        if self._saved_sense is None:
+            self._saved_sense = self._maximize
+        self._maximize = maximize
+        self._objective.SetOptimizationDirection(maximize)
+
     @property
     def changed(self) -> bool:
-        return bool(self._saved_rows or self._saved_cols or self._saved_obj or self._saved_coef)
+        return (
+            bool(self._saved_rows or self._saved_cols or self._saved_obj or self._saved_coef)
+            or self._saved_sense is not None
+        )
 
     def revert(self) -> None:
         """Undo every change since construction or the last ``revert()``."""
@@ -223,11 +257,17 @@ class ORToolsSolver:
             self._rows[row].SetBounds(lo, up)
         for col, (lo, up) in self._saved_cols.items():
             self._set_col(col, lo, up)
+        objective = self.objective
         for col, value in self._saved_obj.items():
-            self.objective[col] = value
-            self._objective.SetCoefficient(self._vars[col], value)
+            if objective[col] != value:  # a staged solve restores most of them itself
+                objective[col] = value
+                self._objective.SetCoefficient(self._vars[col], value)
         for (row, col), value in self._saved_coef.items():
             self._rows[row].SetCoefficient(self._vars[col], value)
+        if self._saved_sense is not None:
+            self._maximize = self._saved_sense
+            self._objective.SetOptimizationDirection(self._maximize)
+            self._saved_sense = None
         self._saved_rows.clear()
         self._saved_cols.clear()
         self._saved_obj.clear()
@@ -304,8 +344,13 @@ class ORToolsSolver:
                 if c:
                     self._objective.SetCoefficient(v, c)
             self._objective.SetOffset(self.canon.objective_constant)
-            self._objective.SetOptimizationDirection(self.canon.sense is LXObjectiveSense.MAXIMIZE)
+            self._objective.SetOptimizationDirection(self._maximize)
         return pywraplp.Solver.UNBOUNDED if feasible else code
+
+    @property
+    def native(self) -> pywraplp.Solver:
+        """The ``pywraplp.Solver`` (changes made there are not reverted)."""
+        return self._solver
 
     def basis(self) -> tuple[np.ndarray, np.ndarray]:
         """Basis status of columns and rows after an LP solve: ``pywraplp.Solver.BASIC``,
@@ -323,6 +368,8 @@ class ORToolsSolver:
 def to_solution(canon: LXCanonicalModel, raw: RawSolution) -> LXSolution:
     """Name a ``RawSolution``'s values by family / key and by row and column names."""
     solution = LXSolution(raw.objective_value, raw.status, raw.solve_time, gap=raw.gap)
+    solution.iterations, solution.nodes = raw.iterations, raw.nodes
+    solution.relaxation = bool(canon.relaxation_terms)  # McCormick envelopes were used
     if raw.x is not None:
         x = raw.x.tolist()
         for family, positions in canon.col_index.items():
@@ -334,14 +381,23 @@ def to_solution(canon: LXCanonicalModel, raw: RawSolution) -> LXSolution:
         solution.shadow_prices = dict(zip(canon.row_names, raw.duals.tolist(), strict=True))
     if raw.reduced_costs is not None:
         solution.reduced_costs = dict(zip(canon.col_names, raw.reduced_costs.tolist(), strict=True))
+    if raw.x is not None:
+        for goal in canon.goal_deviations:
+            solution.goal_deviations[goal.goal] = {
+                "pos": solution.variables[goal.pos],
+                "neg": solution.variables[goal.neg],
+            }
+            solution._undesired_deviations[goal.goal] = goal.undesired
+    solution.goal_stages = list(raw.goal_stages)
     return solution
 
 
 def solve_canonical(canon: LXCanonicalModel, **options: Any) -> LXSolution:
-    """Build a fresh OR-Tools model of ``canon``, solve it once and name the result.
+    """Build a fresh OR-Tools model of ``canon``, solve it once (stage by stage for a
+    sequential goal model) and name the result.
 
     LPs use the same GLOP settings as re-solves, so a degenerate LP gets the same basis (and
     duals) here as in the runner's first solve.
     """
     solver = ORToolsSolver(canon, **options)
-    return solver.to_solution(solver.solve())
+    return solver.to_solution(solve_goal_stages(solver))

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic
+
+from typing_extensions import TypeVar
 
 from ..status import Status
+from ..utils.generic import TypeArgumentNotState
 
 __all__ = ["LXSolution"]
+
+TModel = TypeVar("TModel", default=Any)
 
 
 def _name(var_or_name: Any) -> str:
@@ -15,7 +20,7 @@ def _name(var_or_name: Any) -> str:
 
 
 @dataclass
-class LXSolution:
+class LXSolution(TypeArgumentNotState, Generic[TModel]):
     """A solve's outcome.
 
     ``variables[family]`` is ``{key: value}`` (a number for a scalar family);
@@ -103,12 +108,30 @@ class LXSolution:
         return self.status in (Status.OPTIMAL, Status.FEASIBLE)
 
     def summary(self) -> str:
+        """LumiX's summary lines: status, objective (``n/a`` without a solution), solve time,
+        families with a non-zero value (``|v| > 1e-6``), then gap, iterations, nodes and the
+        goals satisfied when known."""
+        nonzero = sum(
+            1
+            for v in self.variables.values()
+            if (isinstance(v, dict) and any(abs(x) > 1e-6 for x in v.values()))
+            or (isinstance(v, int | float) and abs(v) > 1e-6)
+        )
         objective = "n/a" if self.objective_value is None else f"{self.objective_value:.6f}"
         lines = [
             f"Status: {self.status}",
             f"Objective: {objective}",
             f"Solve time: {self.solve_time:.3f}s",
+            f"Non-zero variables: {nonzero}/{len(self.variables)}",
         ]
         if self.gap is not None:
             lines.append(f"Gap: {self.gap * 100:.2f}%")
+        if self.iterations is not None:
+            lines.append(f"Iterations: {self.iterations}")
+        if self.nodes is not None:
+            lines.append(f"Nodes: {self.nodes}")
+        if self.goal_deviations:
+            satisfied = sum(1 for goal in self.goal_deviations if self.is_goal_satisfied(goal))
+            lines.append(f"\nGoal Constraints: {len(self.goal_deviations)}")
+            lines.append(f"Goals Satisfied: {satisfied}/{len(self.goal_deviations)}")
         return "\n".join(lines)

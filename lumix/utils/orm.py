@@ -9,9 +9,19 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, Protocol, Self, TypeVar, runtime_checkable
 
-__all__ = ["is_session", "source_type", "read_all"]
+__all__ = [
+    "is_session",
+    "source_type",
+    "read_all",
+    "LXORMContext",
+    "LXTypedQuery",
+    "LXORMModel",
+    "LXNumeric",
+]
+
+TModel = TypeVar("TModel")
 
 
 def _django_query_types() -> tuple[type[Any], ...]:
@@ -476,3 +486,61 @@ def setup_django(bootstrap: dict[str, Any]) -> None:
 
     if not apps.ready:
         django.setup()
+
+
+# -- LumiX's typed query helpers -----------------------------------------------------------------
+
+
+@runtime_checkable
+class LXORMModel(Protocol):
+    """What a data class needs to be used as LumiX data: an ``id`` (ORM classes and plain
+    dataclasses alike)."""
+
+    id: Any
+
+
+@runtime_checkable
+class LXNumeric(Protocol):
+    """A number-like value: what coefficients, bounds and right-hand sides return."""
+
+    def __add__(self, other: int | float) -> int | float: ...
+
+    def __mul__(self, other: int | float) -> int | float: ...
+
+    def __float__(self) -> float: ...
+
+
+class LXORMContext(Generic[TModel]):
+    """A session wrapper whose ``query(Model)`` gives an ``LXTypedQuery`` (SQLAlchemy session,
+    or a Django manager / ``None`` for a Django model)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def query(self, model: type[TModel]) -> LXTypedQuery[TModel]:
+        return LXTypedQuery(self.session, model)
+
+
+class LXTypedQuery(Generic[TModel]):
+    """Every ``model`` row (``read_all``: primary-key order) kept by the ``filter``
+    predicates, which run in Python in the order they were added."""
+
+    def __init__(self, session: Any, model: type[TModel]) -> None:
+        self.session = session
+        self.model = model
+        self._filters: list[Callable[[TModel], bool]] = []
+
+    def filter(self, predicate: Callable[[TModel], bool]) -> Self:
+        self._filters.append(predicate)
+        return self
+
+    def all(self) -> list[TModel]:
+        rows = read_all(self.model, self.session)
+        for predicate in self._filters:
+            rows = [r for r in rows if predicate(r)]
+        return rows
+
+    def first(self) -> TModel | None:
+        """The first matching row, or ``None``."""
+        rows = self.all()
+        return rows[0] if rows else None

@@ -187,7 +187,7 @@ def test_whatif_family_percent_and_bounds(wyndor):
     assert [r.new_objective for r in results] == pytest.approx(
         [solve_with_capacity("plant2", 15), solve_with_capacity("plant3", 16)]
     )
-    with pytest.raises(ValueError, match="change type 'grow'"):
+    with pytest.raises(ValueError, match="Unknown change type: grow"):
         whatif.compare_changes([("capacity", "grow", 1)])
     with pytest.raises(ValueError, match="exactly one of"):
         whatif.increase_constraint_rhs("capacity", by=1, to=3)
@@ -239,10 +239,10 @@ def test_wyndor_rhs_ranging_textbook(wyndor):
     assert frames.reduced_cost == pytest.approx(-1.0) and frames.is_at_bound and not frames.is_basic
     assert set(analyzer.get_non_basic_variables()) == {"production[3]"}
     assert set(analyzer.analyze_constraint_family("capacity")) == {"plant1", "plant2", "plant3"}
-    with pytest.raises(ValueError, match="is a family"):
+    with pytest.raises(ValueError, match=r"Constraint 'capacity' is indexed \(3 rows\)"):
         analyzer.analyze_constraint("capacity")
     report = analyzer.generate_report()
-    assert "capacity[plant2]" in report and "Bottlenecks: capacity[plant2], capacity[plant3]" in report
+    assert "Found 2 bottleneck constraints:\n  • capacity[plant2]: shadow price = 1.500000" in report
 
 
 def test_ranging_refuses_mip(products, resources):

@@ -238,7 +238,8 @@ def test_scalar_rows_do_not_select_an_own_column():
 
 def test_expression_must_be_an_expression():
     with pytest.raises(
-        TypeError, match=r"constraint 'c': expression\(\) takes an LXLinearExpression, got int"
+        TypeError,
+        match=r"constraint 'c': expression\(\) takes an LXLinearExpression or an LXNonLinearExpression, got int",
     ):
         LXConstraint("c").expression(3)
 

@@ -38,7 +38,7 @@ def rows_of(expr, x, resources):
 
 def test_add_term_default_coefficient_is_one(x):
     expr = LXLinearExpression().add_term(x)
-    assert isinstance(expr.terms[0], LXTerm)
+    assert isinstance(expr.terms["x"], LXTerm)
     assert objective_of(expr, x) == ([1.0, 1.0, 1.0], 0.0)
 
 
@@ -119,7 +119,7 @@ def assign(products, resources):
 def test_add_multi_term_spreads_the_dimensions(assign):
     # columns (1,plant1) (1,plant2) (2,plant1) (2,plant2)
     expr = LXLinearExpression().add_multi_term(assign, lambda p, r: p.id * r.capacity)
-    assert isinstance(expr.multi_terms[0], LXMultiTerm)
+    assert isinstance(expr._multi_terms[0], LXMultiTerm)
     assert objective_of(expr, assign) == ([4.0, 12.0, 8.0, 24.0], 0.0)
 
 

@@ -86,7 +86,10 @@ def test_add_rejects_other_objects():
         LXModel().add_variable("x")
     with pytest.raises(TypeError, match="add_constraint\\(\\) takes an LXConstraint, got int"):
         LXModel().add_constraint(1)
-    with pytest.raises(TypeError, match="the objective must be an LXLinearExpression, got float"):
+    with pytest.raises(
+        TypeError,
+        match="the objective must be an LXLinearExpression, LXQuadraticExpression or LXNonLinearExpression, got float",
+    ):
         LXModel().maximize(1.0)
 
 

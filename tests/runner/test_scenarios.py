@@ -10,7 +10,6 @@ the revert between scenarios (every case runs in the same sweep, on the same sol
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 
@@ -76,9 +75,9 @@ def coefficient(change):
 
     def modify(model: LXModel) -> None:
         expr = model.get_constraint("capacity").lhs
-        term = expr.terms[0]
+        term = expr.terms["production"]
         old = term.coeff
-        expr.terms[0] = dataclasses.replace(term, coeff=lambda p, r: change(p, r, old(p, r)))
+        expr.terms["production"] = term._replace(coeff=lambda p, r: change(p, r, old(p, r)))
 
     return modify
 
