@@ -108,10 +108,13 @@ def elastic_lp(data: Data) -> LXModel:
         .from_data(resources)
         .indexed_by(lambda r: r.id)
     )
-    objective = (
-        LXLinearExpression().add_term(pos, GOAL_WEIGHT).add_term(production, lambda p: -p.profit)
+    objective = LXLinearExpression().add_term(pos, GOAL_WEIGHT).add_term(production, lambda p: -p.profit)
+    return (
+        LXModel("weighted_goals")
+        .add_variables(production, pos, neg)
+        .add_constraint(capacity)
+        .minimize(objective)
     )
-    return LXModel("weighted_goals").add_variables(production, pos, neg).add_constraint(capacity).minimize(objective)
 
 
 def sequential_goal_model(data: Data) -> LXModel:
@@ -165,8 +168,15 @@ def stages_from_scratch(model: LXModel, factors: np.ndarray) -> tuple[float, flo
         lower[rows] = np.where(equal, bound, lower[rows])
         value: float | None = None
         for stage in canon.goal_stages:
-            stage_canon = replace(canon, objective=stage.objective, sense=LXObjectiveSense.MINIMIZE,
-                                  objective_constant=0.0, row_lower=lower, row_upper=upper.copy(), goal_stages=())
+            stage_canon = replace(
+                canon,
+                objective=stage.objective,
+                sense=LXObjectiveSense.MINIMIZE,
+                objective_constant=0.0,
+                row_lower=lower,
+                row_upper=upper.copy(),
+                goal_stages=(),
+            )
             raw = ORToolsSolver(stage_canon, warm=False).solve(values=False)
             value = raw.objective_value
             if value is None:
@@ -182,7 +192,8 @@ def stages_from_scratch(model: LXModel, factors: np.ndarray) -> tuple[float, flo
 
 def _agree(a: list[float | None], b: list[float | None]) -> bool:
     return all(
-        (x is None and y is None) or (x is not None and y is not None and abs(x - y) <= 1e-6 * max(1.0, abs(y)))
+        (x is None and y is None)
+        or (x is not None and y is not None and abs(x - y) <= 1e-6 * max(1.0, abs(y)))
         for x, y in zip(a, b, strict=True)
     )
 
@@ -194,8 +205,9 @@ def measure(args: argparse.Namespace) -> dict[str, list[float]]:
     goal, elastic, sequential = weighted_goal_model(data), elastic_lp(data), sequential_goal_model(data)
     if goal.to_canonical().content_hash != elastic.to_canonical().content_hash:
         print("note: the weighted goal model and the elastic LP compile to different arrays")
-    measured: dict[str, list[float]] = {k: [] for k in ("goal", "lp", "goal_cpu", "lp_cpu", "seq", "scratch",
-                                                        "seq_cpu", "scratch_cpu")}
+    measured: dict[str, list[float]] = {
+        k: [] for k in ("goal", "lp", "goal_cpu", "lp_cpu", "seq", "scratch", "seq_cpu", "scratch_cpu")
+    }
     _swept(goal, scenarios[:10])  # warm-up
     for _ in range(args.repeats):
         g_wall, g_cpu, g_obj = _swept(goal, scenarios)
@@ -204,8 +216,16 @@ def measure(args: argparse.Namespace) -> dict[str, list[float]]:
         f_wall, f_cpu, f_obj = stages_from_scratch(sequential, factors)
         if not (_agree(g_obj, l_obj) and _agree(s_obj, f_obj)):
             raise SystemExit("objectives disagree between the goal models and their references")
-        for key, value in (("goal", g_wall), ("lp", l_wall), ("goal_cpu", g_cpu), ("lp_cpu", l_cpu),
-                           ("seq", s_wall), ("scratch", f_wall), ("seq_cpu", s_cpu), ("scratch_cpu", f_cpu)):
+        for key, value in (
+            ("goal", g_wall),
+            ("lp", l_wall),
+            ("goal_cpu", g_cpu),
+            ("lp_cpu", l_cpu),
+            ("seq", s_wall),
+            ("scratch", f_wall),
+            ("seq_cpu", s_cpu),
+            ("scratch_cpu", f_cpu),
+        ):
             measured[key].append(value)
     return measured
 
@@ -223,7 +243,7 @@ def build_report(args: argparse.Namespace, measured: dict[str, list[float]]) -> 
         f"(seed {args.seed}), {_dt.date.today().isoformat()}, {cs.nproc()} cores, {cs.cpu_model()}.",
         "",
         f"{size}, {args.scenarios} declarative scenarios (every `capacity[r]` times U(0.8, 1.2)), "
-        "`run_scenarios(..., backend=\"sequential\")` in this process; medians of the repeats, "
+        '`run_scenarios(..., backend="sequential")` in this process; medians of the repeats, '
         "milliseconds per scenario (CPU ms in brackets).",
         "",
         "| model | ms / scenario | reference | ref ms / scenario | ratio | target |",

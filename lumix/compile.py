@@ -139,20 +139,26 @@ class LXCanonicalModel:
 
 
 def compile_model(
-    model: LXModel, *, with_reads: bool = False, linearization: LXLinearizerConfig | None = None
+    model: LXModel,
+    *,
+    with_reads: bool = False,
+    linearization: LXLinearizerConfig | None = None,
+    keep_quadratic: bool = False,
 ) -> Any:
     """Expand ``model`` into an ``LXCanonicalModel``; raises ``ModelError`` on bad input.
 
     ``linearization`` (from ``LXOptimizer.enable_linearization``) turns non-linear terms
-    into linear rows and columns; without it a model with such terms is refused. With
-    ``with_reads=True`` also return the ORM rows read, ``{(id(session), Type): rows}``.
+    into linear rows and columns; without it a model with such terms is refused.
+    ``keep_quadratic`` keeps a quadratic objective as it is (for Gurobi and CPLEX) instead of
+    linearizing its products. With ``with_reads=True`` also return the ORM rows read,
+    ``{(id(session), Type): rows}``.
     """
     from .passes.linearize import linearization_settings  # the techniques need lumix.linearization
 
     model = goal_form(model)  # goals relaxed on a prepared shallow copy (lumix.passes.goals)
-    settings = linearization_settings(model, linearization)
+    settings = linearization_settings(model, linearization, keep_quadratic)
     expanded = expand_model(model, settings.config if settings is not None else None)
-    expanded = apply_passes(model, expanded, linearization)
+    expanded = apply_passes(model, expanded, settings)
     canon = assemble(expanded)
     return (canon, expanded.reads) if with_reads else canon
 

@@ -268,7 +268,8 @@ def dimension_by_key(dim: LXIndexDimension) -> dict[Any, Any]:
         try:
             found[dim.key_func(inst)] = inst
         except Exception as exc:
-            raise _call_error(f"dimension {dim!r} (instance {inst!r})", "index key", dim.key_func, exc) from exc
+            where = f"dimension {dim!r} (instance {inst!r})"
+            raise _call_error(where, "index key", dim.key_func, exc) from exc
     return found
 
 
@@ -620,6 +621,7 @@ class _ModelExpander(Expander):
         self._families: dict[str, LXVariable] = {}
         self._blocks: dict[str, ColumnBlock] = {}
         self._term_cache: dict[int, Terms] = {}
+        self._by_value: dict[int, dict[Any, int]] = {}
         self._parts: dict[int, tuple[Any, LXVariable, tuple[TermPart, ...]]] = {}
 
     def run(self) -> ExpandedModel:
@@ -806,8 +808,11 @@ class _ModelExpander(Expander):
         """The row's own column of ``var``, matched by index key, when the rows are instances
         of the family's data type; ``None`` when they are not."""
         instances = self.instances(var)
-        if not instances or not _same_data_type(row, instances[0]):
+        if not instances:
             return None
+        if not _same_data_type(row, instances[0]):
+            own = self._value_position(var, row)
+            return None if own is None else self._evaluate(var, part, where, subset=[own])
         block = self._blocks[var.name]
         try:
             pos = block.positions.get(self.key_func(var)(row))
@@ -816,6 +821,25 @@ class _ModelExpander(Expander):
         if pos is None:
             return np.zeros(0, np.int64), np.zeros(0)
         return self._evaluate(var, part, where, subset=[pos - block.start])
+
+    def _value_position(self, var: LXVariable, row: Any) -> int | None:
+        """Where ``row`` is among ``var``'s instances when it is a plain value (a number, a
+        string, a tuple of them) equal to one of them, as LumiX compares such rows; else None."""
+        if row is None or not isinstance(row, (*_SCALAR_TYPES, tuple)):
+            return None
+        table = self._by_value.get(id(var))
+        if table is None:
+            table = {}
+            try:
+                for j, inst in enumerate(self.instances(var)):
+                    table.setdefault(inst, j)
+            except TypeError:  # unhashable instances: rows cannot be among them by value
+                table = {}
+            self._by_value[id(var)] = table
+        try:
+            return table.get(row)
+        except TypeError:
+            return None
 
     def _multi(self, var: LXVariable, part: TermPart, where: str) -> Terms:
         cached = self._term_cache.get(id(part))

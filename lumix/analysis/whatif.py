@@ -228,7 +228,7 @@ class LXWhatIfAnalyzer(Generic[TModel]):
         Ranked by the baseline's shadow prices (one solve, rows like ``capacity[1]``), then
         confirmed by re-solving the ``top_n`` candidates relaxed, in parallel (``n_jobs``).
         """
-        canon = self.model.to_canonical()
+        canon = self.optimizer.compile(self.model)
         base = self.get_baseline_solution()
         if not base.is_feasible():
             raise ValueError(f"find_bottlenecks needs a feasible baseline (status {base.status!r})")

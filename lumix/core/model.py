@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..compile import LXCanonicalModel
     from ..goal_programming.goal import LXGoalMetadata
     from ..goal_programming.relaxation import RelaxedConstraint
+    from ..linearization.config import LXLinearizerConfig
     from ..solvers.solution import LXSolution
 
 __all__ = ["LXModel"]
@@ -250,15 +251,21 @@ class LXModel(Detachable, Generic[TModel]):
         return solution
 
     # -- compiling --------------------------------------------------------------------------
-    def to_canonical(self) -> LXCanonicalModel:
-        """Expand the model into arrays (see ``lumix.compile``).
+    def to_canonical(
+        self, *, linearization: LXLinearizerConfig | None = None, keep_quadratic: bool = False
+    ) -> LXCanonicalModel:
+        """Expand the model into arrays (see ``lumix.compile``): with ``linearization``, its
+        non-linear terms become linear rows and columns (a quadratic objective too, unless
+        ``keep_quadratic``).
 
         The one place the core reaches up to the compiler, so the import is deferred to the
         call: ``lumix.compile`` builds on ``lumix.expand`` and the passes, never on the core.
         """
         from ..compile import compile_model
 
-        canon, reads = compile_model(self, with_reads=True)
+        canon, reads = compile_model(
+            self, with_reads=True, linearization=linearization, keep_quadratic=keep_quadratic
+        )
         self._orm_reads = reads
         return canon
 

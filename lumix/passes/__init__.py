@@ -19,7 +19,7 @@ from .goals import relax_goals
 if TYPE_CHECKING:
     from ..core.model import LXModel
     from ..expand import ExpandedModel
-    from ..linearization.config import LXLinearizerConfig
+    from .linearize import LinearizationSettings
 
 __all__ = ["ModelPass", "model_passes", "apply_passes"]
 
@@ -30,9 +30,7 @@ class ModelPass(Protocol):
     def __call__(self, model: LXModel, expanded: ExpandedModel) -> ExpandedModel: ...
 
 
-def model_passes(
-    model: LXModel, linearization: LXLinearizerConfig | None = None
-) -> tuple[ModelPass, ...]:
+def model_passes(model: LXModel, linearization: LinearizationSettings | None = None) -> tuple[ModelPass, ...]:
     """The passes ``model`` needs, in order: linearization (``linearize.py``, which refuses
     non-linear terms when there is no linearization), then goal programming (``goals.py``)
     when it declares goals (the compiler expands a model with goals in its prepared goal
@@ -40,16 +38,17 @@ def model_passes(
     """
     from .linearize import linearization_pass  # the techniques need lumix.linearization
 
-    found: list[ModelPass] = [linearization_pass(model, linearization)]
+    found: list[ModelPass] = [linearization_pass(linearization)]
     if model._goal_programming_prepared:
         found.append(relax_goals)
     return tuple(found)
 
 
 def apply_passes(
-    model: LXModel, expanded: ExpandedModel, linearization: LXLinearizerConfig | None = None
+    model: LXModel, expanded: ExpandedModel, linearization: LinearizationSettings | None = None
 ) -> ExpandedModel:
-    """``expanded`` after each of the model's passes, in order."""
+    """``expanded`` after each of the model's passes, in order; ``linearization`` is what the
+    compile linearizes (``lumix.passes.linearize.linearization_settings``)."""
     for rewrite in model_passes(model, linearization):
         expanded = rewrite(model, expanded)
     return expanded

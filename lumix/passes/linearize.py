@@ -77,19 +77,21 @@ class LinearizationSettings(NamedTuple):
 
 
 def linearization_settings(
-    model: LXModel, linearization: LXLinearizerConfig | None
+    model: LXModel, linearization: LXLinearizerConfig | None, keep_quadratic: bool = False
 ) -> LinearizationSettings | None:
-    """The linearization a compile of ``model`` applies: ``linearization`` when given, else
-    the one a model from ``LXLinearizer.linearize_model()`` carries, else none."""
-    if linearization is not None:
-        return LinearizationSettings(linearization)
+    """The linearization a compile of ``model`` applies: the one a model from
+    ``LXLinearizer.linearize_model()`` carries, else ``linearization`` when given (keeping a
+    quadratic objective when ``keep_quadratic``), else none."""
     carried = getattr(model, "linearization", None)
-    return carried if isinstance(carried, LinearizationSettings) else None
+    if isinstance(carried, LinearizationSettings):
+        return carried
+    if linearization is not None:
+        return LinearizationSettings(linearization, quadratic_products=not keep_quadratic)
+    return None
 
 
-def linearization_pass(model: LXModel, linearization: LXLinearizerConfig | None = None) -> ModelPass:
-    """The pass of ``model``'s compile (see ``linearization_settings``)."""
-    settings = linearization_settings(model, linearization)
+def linearization_pass(settings: LinearizationSettings | None) -> ModelPass:
+    """The linearization pass of a compile (``settings``: see ``linearization_settings``)."""
 
     def rewrite(model: LXModel, expanded: ExpandedModel) -> ExpandedModel:
         return linearize(expanded, settings)[0]

@@ -17,7 +17,6 @@ and the runner's workers alike.
 
 from __future__ import annotations
 
-import copy
 import importlib
 import logging
 from collections.abc import Mapping
@@ -182,16 +181,8 @@ def compile_for(model: LXModel, options: Mapping[str, Any] | None = None) -> LXC
     config = options.get(LINEARIZATION_KEY)
     if config is None:
         return model.to_canonical()
-    from ..passes.linearize import LinearizationSettings, linearization_settings
-
-    if linearization_settings(model, None) is not None:
-        return model.to_canonical()
     quadratic = backend(_solver_name(options)).capability.can_solve_quadratic()
-    view = copy.copy(model)  # carries the settings to the linearization pass; the model is untouched
-    setattr(view, "linearization", LinearizationSettings(config, quadratic_products=not quadratic))  # noqa: B010
-    canon = view.to_canonical()
-    model._orm_reads = view._orm_reads  # as to_canonical() would: the rows a detached copy needs
-    return canon
+    return model.to_canonical(linearization=config, keep_quadratic=quadratic)
 
 
 def solve_with(canon: LXCanonicalModel, options: Mapping[str, Any] | None = None) -> LXSolution:

@@ -220,17 +220,19 @@ def test_one_argument_term_over_rows_of_another_type_sums_every_column(x, resour
     assert compile_with(x, c).matrix.toarray().tolist() == [[1, 2, 3]] * 3
 
 
-def test_scalar_rows_do_not_select_an_own_column():
-    # plain ints as data: rows 0, 1 each see every column of x (no "own instance" rule)
+def test_plain_value_rows_select_their_own_column():
+    # plain ints as data: row 0 is x's instance 0, so it takes only x[0], as in LumiX 0.3.2
+    # (its canonical rows are c[0]: {x[0]: 1}, c[1]: {x[1]: 1}); a value that is not an
+    # instance (2) takes every column, as any row of another kind does
     x = LXVariable[int, float]("x").from_data([0, 1])
     c = (
         LXConstraint("c")
         .expression(LXLinearExpression().add_term(x))
         .rhs(1)
-        .from_data([0, 1])
+        .from_data([0, 1, 2])
         .indexed_by(lambda r: r)
     )
-    assert compile_with(x, c).matrix.toarray().tolist() == [[1, 1], [1, 1]]
+    assert compile_with(x, c).matrix.toarray().tolist() == [[1, 0], [0, 1], [1, 1]]
 
 
 # -- errors -----------------------------------------------------------------------------------
@@ -239,7 +241,8 @@ def test_scalar_rows_do_not_select_an_own_column():
 def test_expression_must_be_an_expression():
     with pytest.raises(
         TypeError,
-        match=r"constraint 'c': expression\(\) takes an LXLinearExpression or an LXNonLinearExpression, got int",
+        match=r"constraint 'c': expression\(\) takes an LXLinearExpression or an "
+        r"LXNonLinearExpression, got int",
     ):
         LXConstraint("c").expression(3)
 

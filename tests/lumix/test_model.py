@@ -88,7 +88,8 @@ def test_add_rejects_other_objects():
         LXModel().add_constraint(1)
     with pytest.raises(
         TypeError,
-        match="the objective must be an LXLinearExpression, LXQuadraticExpression or LXNonLinearExpression, got float",
+        match="the objective must be an LXLinearExpression, LXQuadraticExpression or "
+        "LXNonLinearExpression, got float",
     ):
         LXModel().maximize(1.0)
 

@@ -64,11 +64,7 @@ def _make(integer: bool) -> tuple[LXVariable, LXConstraint]:
 def weighted_goal_model() -> LXModel:
     make, capacity = _make(integer=False)
     floor = (
-        LXConstraint("volume")
-        .expression(LXLinearExpression().add_term(make))
-        .ge()
-        .rhs(8.0)
-        .as_goal(1, 2.0)
+        LXConstraint("volume").expression(LXLinearExpression().add_term(make)).ge().rhs(8.0).as_goal(1, 2.0)
     )
     capacity.as_goal(2, 1.0)
     return LXModel("weighted").add_variable(make).add_constraints(capacity, floor).maximize()
@@ -86,7 +82,11 @@ def linearized_model() -> tuple[LXModel, LXOptimizer]:
     bonus = LXVariable("bonus").continuous().bounds(lower=0, upper=10)
     earned = (
         LXConstraint("bonus_cap")
-        .expression(LXNonLinearExpression().add_linear(LXLinearExpression().add_term(bonus)).add_product(use, bonus, -1.0))
+        .expression(
+            LXNonLinearExpression()
+            .add_linear(LXLinearExpression().add_term(bonus))
+            .add_product(use, bonus, -1.0)
+        )
         .le()
         .rhs(0.0)
     )
@@ -103,14 +103,14 @@ def linearized_model() -> tuple[LXModel, LXOptimizer]:
 
 def cpsat_model() -> tuple[LXModel, LXOptimizer]:
     make, capacity = _make(integer=True)
-    return LXModel("cpsat").add_variable(make).add_constraint(capacity).maximize(), LXOptimizer().use_solver("cpsat")
+    return LXModel("cpsat").add_variable(make).add_constraint(capacity).maximize(), LXOptimizer().use_solver(
+        "cpsat"
+    )
 
 
 def _scaled(factors: tuple[float, ...]):
     def apply(model: LXModel) -> None:
-        model.get_constraint("capacity").from_data(
-            [Plant(p.id, p.capacity * factors[p.id]) for p in PLANTS]
-        )
+        model.get_constraint("capacity").from_data([Plant(p.id, p.capacity * factors[p.id]) for p in PLANTS])
 
     return apply
 
