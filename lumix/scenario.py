@@ -253,8 +253,8 @@ def diff_into(solver: PersistentSolver, base: LXCanonicalModel, new: LXCanonical
         solver.set_row_bounds(int(i), new.row_lower[i], new.row_upper[i])
     for j in np.flatnonzero((base.col_lower != new.col_lower) | (base.col_upper != new.col_upper)):
         solver.set_col_bounds(int(j), new.col_lower[j], new.col_upper[j])
-    for j in np.flatnonzero(base.objective != new.objective):
-        solver.set_objective_coefficient(int(j), new.objective[j])
+    cols = np.flatnonzero(base.objective != new.objective)
+    solver.set_objective(cols, new.objective[cols])
     changed = np.flatnonzero(base.matrix.data != new.matrix.data)
     if changed.size:
         rows = np.repeat(np.arange(base.n_rows), np.diff(base.matrix.indptr))

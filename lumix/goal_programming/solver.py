@@ -51,8 +51,8 @@ SEQUENTIAL_TOLERANCE = 0.0
 def _set_objective(solver: PersistentSolver, current: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Change the solver's objective coefficients from ``current`` to ``target`` (only those
     that differ); returns ``target``."""
-    for col in np.flatnonzero(current != target).tolist():
-        solver.set_objective_coefficient(col, float(target[col]))
+    cols = np.flatnonzero(current != target)
+    solver.set_objective(cols, target[cols])
     return target
 
 

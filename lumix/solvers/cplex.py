@@ -197,6 +197,14 @@ class CplexSolver:
         self.objective[col] = value
         self.model.objective.set_linear(col, value)
 
+    def set_objective(self, cols: np.ndarray, values: np.ndarray) -> None:
+        columns = cols.tolist()
+        if not columns:
+            return
+        self._changes.keep_objective(columns, self.objective)
+        self.objective[cols] = values
+        self.model.objective.set_linear(list(zip(columns, values.tolist(), strict=True)))
+
     def set_coefficient(self, row: int, col: int, value: float) -> None:
         self._changes.coefficients.setdefault((row, col), self.coefficient(row, col))
         self.model.linear_constraints.set_coefficients(row, col, value)

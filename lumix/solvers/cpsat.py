@@ -395,6 +395,11 @@ class CPSATSolver:
         self.objective[col] = value
         self._dirty_objective = True
 
+    def set_objective(self, cols: np.ndarray, values: np.ndarray) -> None:
+        self._changes.keep_objective(cols.tolist(), self.objective)
+        self.objective[cols] = values
+        self._dirty_objective = True
+
     def set_coefficient(self, row: int, col: int, value: float) -> None:
         self._changes.coefficients.setdefault((row, col), self.coefficient(row, col))
         self._put(row, col, value)

@@ -185,6 +185,12 @@ class GurobiSolver:
         self.objective[col] = value
         self._vars[col].Obj = value
 
+    def set_objective(self, cols: np.ndarray, values: np.ndarray) -> None:
+        columns = cols.tolist()
+        self._changes.keep_objective(columns, self.objective)
+        self.objective[cols] = values
+        self.model.setAttr("Obj", [self._vars[col] for col in columns], values.tolist())
+
     def set_coefficient(self, row: int, col: int, value: float) -> None:
         self._changes.coefficients.setdefault((row, col), self.coefficient(row, col))
         self._coefficients[(row, col)] = value

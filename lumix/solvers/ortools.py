@@ -228,6 +228,19 @@ class ORToolsSolver:
         self.objective[col] = value
         self._objective.SetCoefficient(self._vars[col], value)
 
+    def set_objective(self, cols: np.ndarray, values: np.ndarray) -> None:
+        saved, objective, set_coefficient, variables = (
+            self._saved_obj,
+            self.objective,
+            self._objective.SetCoefficient,
+            self._vars,
+        )
+        for col, value in zip(cols.tolist(), values.tolist(), strict=True):
+            if col not in saved:
+                saved[col] = objective.item(col)
+            set_coefficient(variables[col], value)
+        objective[cols] = values
+
     def set_coefficient(self, row: int, col: int, value: float) -> None:
         if (row, col) not in self._saved_coef:
             self._saved_coef[(row, col)] = self._rows[row].GetCoefficient(self._vars[col])

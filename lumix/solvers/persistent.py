@@ -54,6 +54,10 @@ class PersistentSolver(Protocol):
 
     def set_objective_coefficient(self, col: int, value: float) -> None: ...
 
+    def set_objective(self, cols: np.ndarray, values: np.ndarray) -> None:
+        """Set the objective coefficients of columns ``cols`` to ``values`` in one call."""
+        ...
+
     def set_coefficient(self, row: int, col: int, value: float) -> None: ...
 
     def coefficient(self, row: int, col: int) -> float: ...
@@ -86,6 +90,13 @@ class ChangeLog:
         return bool(
             self.rows or self.cols or self.objective or self.coefficients or self.maximize is not None
         )
+
+    def keep_objective(self, cols: list[int], current: np.ndarray) -> None:
+        """Remember the objective coefficients of ``cols`` (``current`` before a change)."""
+        saved = self.objective
+        for col in cols:
+            if col not in saved:
+                saved[col] = current.item(col)
 
     def clear(self) -> None:
         self.rows.clear()

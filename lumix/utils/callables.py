@@ -51,4 +51,3 @@ def code_key(code: types.CodeType) -> tuple[Any, ...]:
         for c in code.co_consts
     )  # fmt: skip
     return (code.co_code, code.co_names, consts)
-

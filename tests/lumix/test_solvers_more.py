@@ -269,6 +269,26 @@ def test_changes_in_place_then_revert(name, integer, maximize):
 
 
 @pytest.mark.parametrize("name", BACKENDS)
+def test_objective_set_in_bulk_then_revert(name):
+    """``set_objective(cols, values)`` = the same coefficients set one by one; revert restores
+    the objective as built. max 3d + 5w + 4f (Wyndor plus f) with d and f's profits swapped."""
+    canon = wyndor(False).to_canonical()
+    solver = create_solver(canon, options(name, canon))
+    base = solver.solve().objective_value
+    cols = np.array([0, 2])
+    solver.set_objective(cols, canon.objective[cols][::-1].copy())
+    bulk = solver.solve().objective_value
+    solver.revert()
+    assert solver.objective.tolist() == canon.objective.tolist()
+    for col, value in zip(cols.tolist(), canon.objective[cols][::-1].tolist(), strict=True):
+        solver.set_objective_coefficient(col, value)
+    assert bulk == pytest.approx(solver.solve().objective_value, rel=1e-9)
+    assert bulk != pytest.approx(base)
+    solver.revert()
+    assert solver.solve().objective_value == pytest.approx(base)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
 def test_infeasible(name):
     """y >= 5 and y <= 3: infeasible for every backend (LumiX 0.3.2 says the same)."""
     model = scalar_model("inf", True, [("lo", {"y": 1}, ">=", 5), ("hi", {"y": 1}, "<=", 3)], {"y": 1})
