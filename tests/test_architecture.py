@@ -20,7 +20,7 @@ SMALL = [
     "runner/worker.py",
     "runner/backends",
     "runner/cli",
-    "lumix/expand.py",
+    "lumix/expand",
     "lumix/compile.py",
     "lumix/passes",
     "lumix/scenario.py",

@@ -21,6 +21,7 @@ from ..status import Status
 from ..utils.generic import TypeArgumentNotState
 from ._executor import Executor, solve_scenarios
 from ._sense import solved_sense
+from .report import pct_change
 from .scenario import LXScenario
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class LXWhatIfAnalyzer(Generic[TModel]):
         base = self.get_baseline_solution()
         if base.is_feasible() and solution.is_feasible():
             delta = solution.objective_value - base.objective_value
-            pct = delta / abs(base.objective_value) * 100 if base.objective_value else math.nan
+            pct = pct_change(solution.objective_value, base.objective_value)
         else:
             delta = pct = math.nan
         return LXWhatIfResult(

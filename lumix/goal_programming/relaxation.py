@@ -19,7 +19,7 @@ from ..core.expressions import LXLinearExpression
 from ..core.nonlinear import LXNonLinearExpression
 from ..core.variables import LXVariable
 from ..errors import ModelError
-from ..expand import _ModelExpander
+from ..expand import constraint_rows
 from ..passes.goals import get_deviation_var_name, goal_ids
 from .goal import LXGoal, LXGoalMetadata
 
@@ -115,13 +115,9 @@ def goal_instances(constraint: LXConstraint, metadata: LXGoalMetadata) -> list[L
     )
     if constraint.index_func is None:
         return [LXGoal(name, name, priority, weight, sense, constraint.rhs_value)]
-    owner = f"constraint '{name}'"
-    rows = constraint.get_instances()
-    keys = [_ModelExpander._row_key(constraint.index_func, row, owner) for row in rows]
-    targets = [
-        _ModelExpander._rhs(constraint, row, f"constraint '{name}[{key}]'")
-        for row, key in zip(rows, keys, strict=True)
-    ]
+    rows = constraint_rows(constraint)
+    keys = [key for key, _, _ in rows]
+    targets = [target for _, target, _ in rows]
     ids = goal_ids(name, keys, scalar=False)
     return [
         LXGoal(gid, name, priority, weight, sense, target, key)

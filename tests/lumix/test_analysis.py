@@ -201,6 +201,19 @@ def test_infeasible_whatif_has_nan_delta(wyndor):
     assert result.new_objective is None and math.isnan(result.delta_objective)
 
 
+def test_whatif_round_off_is_no_change(wyndor, monkeypatch):
+    """A re-solve that differs from the baseline by round-off only reports +0.00 %, as LumiX
+    0.3.2's pct_change does (the production-planning tutorial's step 7 prints it)."""
+    model, _, _ = wyndor
+    whatif = LXWhatIfAnalyzer(model)
+    base = whatif.get_baseline_solution()
+    nudged = LXOptimizer().solve(model)
+    nudged.objective_value = base.objective_value * (1 - 1e-15)
+    result = whatif._result("nudged", nudged, [])
+    assert result.delta_objective < 0
+    assert f"{result.delta_percentage:+.2f}" == "+0.00"
+
+
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_find_bottlenecks_confirmed_by_resolves(wyndor, n_jobs):
     model, _, _ = wyndor
