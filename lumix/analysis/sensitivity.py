@@ -78,7 +78,7 @@ def rhs_ranges(canon: LXCanonicalModel) -> dict[str, tuple[float, float]]:
 
     if canon.is_mip:
         raise SolverError(f"RHS ranging needs an LP; model '{canon.name}' has integer columns")
-    solver = ORToolsSolver(canon)
+    solver = ORToolsSolver(canon, warm=False)  # GLOP's defaults, as LXOptimizer.solve: the same basis
     raw = solver.solve()
     if raw.status is not Status.OPTIMAL:
         raise SolverError(f"RHS ranging needs an optimal LP, model '{canon.name}' is {raw.status!r}")

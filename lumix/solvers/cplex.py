@@ -27,9 +27,8 @@ from ..core.enums import LXObjectiveSense
 from ..errors import SolverError
 from ..status import Status
 from .capabilities import CPLEX_CAPABILITIES
-from .ortools import RawSolution, to_solution
-from .persistent import ChangeLog, native_name, solver_logger
-from .solution import LXSolution
+from .ortools import RawSolution
+from .persistent import TrackedSolver, native_name
 
 if TYPE_CHECKING:
     from ..compile import LXCanonicalModel
@@ -83,21 +82,14 @@ def _parameter(parameters: Any, name: str) -> Any:
     return walk(parameters, name.split("_"))
 
 
-class CplexSolver:
+class CplexSolver(TrackedSolver):
     """A persistent CPLEX problem of one ``LXCanonicalModel`` (see the module docstring)."""
 
     capability = CPLEX_CAPABILITIES
     backend = "CPLEX"
 
     def __init__(self, canon: LXCanonicalModel, *, verbose: bool = False, **params: Any) -> None:
-        self.canon = canon
-        self.logger = solver_logger(self.capability)
-        self.row_lower = canon.row_lower.copy()
-        self.row_upper = canon.row_upper.copy()
-        self.col_lower = canon.col_lower.copy()
-        self.col_upper = canon.col_upper.copy()
-        self.objective = canon.objective.copy()
-        self._changes = ChangeLog()
+        super().__init__(canon)
         self.model = cplex.Cplex()
         if not verbose:
             for stream in ("log", "error", "warning", "results"):
@@ -153,29 +145,23 @@ class CplexSolver:
         )
 
     def _set_params(self, params: dict[str, Any]) -> None:
-        for name, value in params.items():
-            path = _PARAMETERS.get(name)
-            parameter = _parameter(self.model.parameters, path.replace(".", "_") if path else name)
-            if parameter is None:
-                self.logger.warning(f"Unknown CPLEX parameter '{name}', skipping")
-                continue
-            try:
-                parameter.set(int(value) if name in _INTEGER_PARAMETERS else value)
-            except (CplexError, TypeError, ValueError) as exc:
-                self.logger.warning(f"Failed to set CPLEX parameter '{name}': {exc}")
+        self._apply_parameters(params, self._set_param, (CplexError, TypeError, ValueError))
+
+    def _set_param(self, name: str, value: Any) -> None:
+        path = _PARAMETERS.get(name)
+        parameter = _parameter(self.model.parameters, path.replace(".", "_") if path else name)
+        if parameter is None:
+            self.logger.warning(f"Unknown CPLEX parameter '{name}', skipping")
+            return
+        parameter.set(int(value) if name in _INTEGER_PARAMETERS else value)
 
     @property
     def native(self) -> cplex.Cplex:
         """The ``cplex.Cplex`` problem (changes made there are not reverted)."""
         return self.model
 
-    # -- changes ----------------------------------------------------------------------------
-    def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
-        self._changes.rows.setdefault(row, (self.row_lower.item(row), self.row_upper.item(row)))
-        self._set_row(row, lower, upper)
-
+    # -- changes (recorded by TrackedSolver) ------------------------------------------------
     def _set_row(self, row: int, lower: float, upper: float) -> None:
-        self.row_lower[row], self.row_upper[row] = lower, upper
         sense, rhs, span = row_sense(lower, upper)
         rows = self.model.linear_constraints
         rows.set_senses(row, sense)
@@ -183,62 +169,27 @@ class CplexSolver:
         if sense == "R":
             rows.set_range_values(row, span)
 
-    def set_col_bounds(self, col: int, lower: float, upper: float) -> None:
-        self._changes.cols.setdefault(col, (self.col_lower.item(col), self.col_upper.item(col)))
-        self._set_col(col, lower, upper)
-
     def _set_col(self, col: int, lower: float, upper: float) -> None:
-        self.col_lower[col], self.col_upper[col] = lower, upper
         self.model.variables.set_lower_bounds(col, _finite(lower))
         self.model.variables.set_upper_bounds(col, _finite(upper))
 
-    def set_objective_coefficient(self, col: int, value: float) -> None:
-        self._changes.objective.setdefault(col, self.objective.item(col))
-        self.objective[col] = value
-        self.model.objective.set_linear(col, value)
+    def _set_objective(self, cols: list[int], values: list[float]) -> None:
+        if cols:
+            self.model.objective.set_linear(list(zip(cols, values, strict=True)))
 
-    def set_objective(self, cols: np.ndarray, values: np.ndarray) -> None:
-        columns = cols.tolist()
-        if not columns:
-            return
-        self._changes.keep_objective(columns, self.objective)
-        self.objective[cols] = values
-        self.model.objective.set_linear(list(zip(columns, values.tolist(), strict=True)))
-
-    def set_coefficient(self, row: int, col: int, value: float) -> None:
-        self._changes.coefficients.setdefault((row, col), self.coefficient(row, col))
+    def _set_coefficient(self, row: int, col: int, value: float) -> None:
         self.model.linear_constraints.set_coefficients(row, col, value)
+
+    def _restore_coefficients(self, saved: dict[tuple[int, int], float]) -> None:
+        entries = [(row, col, value) for (row, col), value in saved.items()]
+        self.model.linear_constraints.set_coefficients(entries)
+
+    def _set_sense(self, maximize: bool) -> None:
+        objective = self.model.objective
+        objective.set_sense(objective.sense.maximize if maximize else objective.sense.minimize)
 
     def coefficient(self, row: int, col: int) -> float:
         return float(self.model.linear_constraints.get_coefficients(row, col))
-
-    def set_objective_sense(self, maximize: bool) -> None:
-        objective = self.model.objective
-        if self._changes.maximize is None:
-            self._changes.maximize = objective.get_sense() == objective.sense.maximize
-        objective.set_sense(objective.sense.maximize if maximize else objective.sense.minimize)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self._changes)
-
-    def revert(self) -> None:
-        """Undo every change since construction or the last ``revert()``."""
-        changes = self._changes
-        for row, (lo, up) in changes.rows.items():
-            self._set_row(row, lo, up)
-        for col, (lo, up) in changes.cols.items():
-            self._set_col(col, lo, up)
-        for col, value in changes.objective.items():
-            self.objective[col] = value
-            self.model.objective.set_linear(col, value)
-        if changes.coefficients:
-            self.model.linear_constraints.set_coefficients(
-                [(row, col, value) for (row, col), value in changes.coefficients.items()]
-            )
-        if changes.maximize is not None:
-            self.set_objective_sense(changes.maximize)
-        changes.clear()
 
     # -- solving ----------------------------------------------------------------------------
     def solve(self, values: bool = True) -> RawSolution:
@@ -340,6 +291,3 @@ class CplexSolver:
                 except CplexError:  # a non-convex QP solved globally has no duals
                     raw.duals = raw.reduced_costs = None
         return raw
-
-    def to_solution(self, raw: RawSolution) -> LXSolution:
-        return to_solution(self.canon, raw)

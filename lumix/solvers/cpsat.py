@@ -28,6 +28,7 @@ warning). Thread-safety: one solver per thread.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -40,9 +41,8 @@ from ortools.sat.python import cp_model
 from ..core.enums import LXObjectiveSense
 from ..status import Status
 from .capabilities import CPSAT_CAPABILITIES
-from .ortools import ORToolsSolver, RawSolution, to_solution
-from .persistent import ChangeLog, matrix_entry, refuse_quadratic, solver_logger
-from .solution import LXSolution
+from .ortools import ORToolsSolver, RawSolution
+from .persistent import TrackedSolver, matrix_entry, refuse_quadratic
 
 if TYPE_CHECKING:
     from ..compile import LXCanonicalModel
@@ -121,7 +121,7 @@ class IntegerRow:
     scale: int
 
 
-class CPSATSolver:
+class CPSATSolver(TrackedSolver):
     """A persistent CP-SAT model of one ``LXCanonicalModel`` (see the module docstring)."""
 
     capability = CPSAT_CAPABILITIES
@@ -141,21 +141,13 @@ class CPSATSolver:
         **params: Any,
     ) -> None:
         refuse_quadratic(canon, self.capability)
-        self.canon = canon
-        self.logger = solver_logger(self.capability)
-        self.row_lower = canon.row_lower.copy()
-        self.row_upper = canon.row_upper.copy()
-        self.col_lower = canon.col_lower.copy()
-        self.col_upper = canon.col_upper.copy()
-        self.objective = canon.objective.copy()
+        super().__init__(canon)
         self.scaling_factor = checked_scaling_factor(scaling_factor)
         self.max_denominator = int(max_denominator)
         self.approximate = approximate_coefficients
         self._time_limit = time_limit
-        self._maximize = canon.sense is LXObjectiveSense.MAXIMIZE
         self._scales = self._column_scales(rational_conversion)
         self._matrix = canon.matrix.copy()
-        self._changes = ChangeLog()
         self._dirty_rows: set[int] = set()
         self._dirty_cols: set[int] = set()
         self._dirty_objective = False
@@ -194,11 +186,8 @@ class CPSATSolver:
             "num_workers": threads,
         }
         settings = {k: v for k, v in named.items() if v is not None} | params
-        for name, value in settings.items():
-            try:
-                setattr(self._solver.parameters, name, value)
-            except (AttributeError, TypeError, ValueError) as exc:
-                self.logger.warning(f"Failed to set CP-SAT parameter '{name}': {exc}")
+        apply = functools.partial(setattr, self._solver.parameters)
+        self._apply_parameters(settings, apply, (AttributeError, TypeError, ValueError))
 
     @property
     def native(self) -> cp_model.CpModel:
@@ -379,33 +368,20 @@ class CPSATSolver:
             )
         return lo, hi
 
-    # -- changes ----------------------------------------------------------------------------
-    def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
-        self._changes.rows.setdefault(row, (self.row_lower.item(row), self.row_upper.item(row)))
-        self.row_lower[row], self.row_upper[row] = lower, upper
+    # -- changes (recorded by TrackedSolver; the proto is rewritten before the next solve) ----
+    def _set_row(self, row: int, lower: float, upper: float) -> None:
         self._dirty_rows.add(row)
 
-    def set_col_bounds(self, col: int, lower: float, upper: float) -> None:
-        self._changes.cols.setdefault(col, (self.col_lower.item(col), self.col_upper.item(col)))
-        self.col_lower[col], self.col_upper[col] = lower, upper
+    def _set_col(self, col: int, lower: float, upper: float) -> None:
         self._dirty_cols.add(col)
 
-    def set_objective_coefficient(self, col: int, value: float) -> None:
-        self._changes.objective.setdefault(col, self.objective.item(col))
-        self.objective[col] = value
+    def _set_objective(self, cols: list[int], values: list[float]) -> None:
         self._dirty_objective = True
 
-    def set_objective(self, cols: np.ndarray, values: np.ndarray) -> None:
-        self._changes.keep_objective(cols.tolist(), self.objective)
-        self.objective[cols] = values
+    def _set_sense(self, maximize: bool) -> None:
         self._dirty_objective = True
 
-    def set_coefficient(self, row: int, col: int, value: float) -> None:
-        self._changes.coefficients.setdefault((row, col), self.coefficient(row, col))
-        self._put(row, col, value)
-        self._dirty_rows.add(row)
-
-    def _put(self, row: int, col: int, value: float) -> None:
+    def _set_coefficient(self, row: int, col: int, value: float) -> None:
         matrix = self._matrix
         start, end = matrix.indptr[row], matrix.indptr[row + 1]
         hits = (matrix.indices[start:end] == col).nonzero()[0]
@@ -415,42 +391,22 @@ class CPSATSolver:
             lil = matrix.tolil()
             lil[row, col] = value
             self._matrix = lil.tocsr()
+        self._dirty_rows.add(row)
+
+    def _restore_coefficients(self, saved: dict[tuple[int, int], float]) -> None:
+        self._matrix = self.canon.matrix.copy()
+        self._dirty_rows.update(row for row, _ in saved)
 
     def coefficient(self, row: int, col: int) -> float:
         return matrix_entry(self._matrix, row, col)
 
-    def set_objective_sense(self, maximize: bool) -> None:
-        if self._changes.maximize is None:
-            self._changes.maximize = self._maximize
-        self._maximize = maximize
-        self._dirty_objective = True
-
-    @property
-    def changed(self) -> bool:
-        return bool(self._changes)
-
     def revert(self) -> None:
-        """Undo every change since construction or the last ``revert()`` (the proto is
-        rewritten where it changed before the next solve)."""
-        changes = self._changes
-        for row, (lo, up) in changes.rows.items():
-            self.row_lower[row], self.row_upper[row] = lo, up
-        self._dirty_rows.update(changes.rows)
-        for col, (lo, up) in changes.cols.items():
-            self.col_lower[col], self.col_upper[col] = lo, up
-        self._dirty_cols.update(changes.cols)
-        for col, value in changes.objective.items():
-            self.objective[col] = value
-        if changes.coefficients:
-            self._matrix = self.canon.matrix.copy()
-            self._dirty_rows.update(row for row, _ in changes.coefficients)
-        if changes.maximize is not None:
-            self._maximize = changes.maximize
-        self._dirty_objective |= bool(changes.objective) or changes.maximize is not None
+        """Undo every change since construction or the last ``revert()``, the open-bound caps
+        that changed rows narrowed included (the proto is rewritten before the next solve)."""
+        super().revert()
         widened = np.flatnonzero(self._weight != self._base_weight)
         self._weight = self._base_weight.copy()
         self._dirty_cols.update(widened.tolist())
-        changes.clear()
 
     def _sync(self) -> None:
         """Rewrite the rows, objective and column domains changed since the last solve."""
@@ -605,9 +561,6 @@ class CPSATSolver:
             f"1/{self.scaling_factor} grid; they hold within {worst:.3g} (pass a larger scaling_factor to "
             "solve() or use_solver('cpsat', scaling_factor=...), or use a linear solver)"
         )
-
-    def to_solution(self, raw: RawSolution) -> LXSolution:
-        return to_solution(self.canon, raw)
 
 
 def _int_or_none(value: float) -> int | None:

@@ -26,9 +26,8 @@ from ..core.enums import LXObjectiveSense
 from ..errors import SolverError
 from ..status import Status
 from .capabilities import GUROBI_CAPABILITIES
-from .ortools import RawSolution, to_solution
-from .persistent import ChangeLog, matrix_entry, native_name, solver_logger
-from .solution import LXSolution
+from .ortools import RawSolution
+from .persistent import TrackedSolver, matrix_entry, native_name
 
 if TYPE_CHECKING:
     from ..compile import LXCanonicalModel
@@ -72,7 +71,7 @@ def row_sense(name: str, lower: float, upper: float) -> tuple[str, float]:
     )
 
 
-class GurobiSolver:
+class GurobiSolver(TrackedSolver):
     """A persistent Gurobi model of one ``LXCanonicalModel`` (see the module docstring)."""
 
     capability = GUROBI_CAPABILITIES
@@ -90,14 +89,7 @@ class GurobiSolver:
         verbose: bool = False,
         **params: Any,
     ) -> None:
-        self.canon = canon
-        self.logger = solver_logger(self.capability)
-        self.row_lower = canon.row_lower.copy()
-        self.row_upper = canon.row_upper.copy()
-        self.col_lower = canon.col_lower.copy()
-        self.col_upper = canon.col_upper.copy()
-        self.objective = canon.objective.copy()
-        self._changes = ChangeLog()
+        super().__init__(canon)
         self._coefficients: dict[tuple[int, int], float] = {}
         try:
             self.model = gp.Model(native_name(canon.name), env=self._quiet_env())
@@ -149,82 +141,40 @@ class GurobiSolver:
     def _set_params(self, params: dict[str, Any], verbose: bool) -> None:
         if verbose or params.get("LogToConsole"):
             self.model.setParam("OutputFlag", 1)  # the environment's OutputFlag=0 wins over LogToConsole
-        for name, value in params.items():
-            try:
-                self.model.setParam(name, value)
-            except (gp.GurobiError, TypeError, ValueError) as exc:
-                self.logger.warning(f"Failed to set Gurobi parameter '{name}': {exc}")
+        self._apply_parameters(params, self.model.setParam, (gp.GurobiError, TypeError, ValueError))
 
     @property
     def native(self) -> gp.Model:
         """The ``gurobipy.Model`` (for what LumiX leaves out; changes made there are not reverted)."""
         return self.model
 
-    # -- changes ----------------------------------------------------------------------------
-    def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
-        self._changes.rows.setdefault(row, (self.row_lower.item(row), self.row_upper.item(row)))
-        self._set_row(row, lower, upper)
-
+    # -- changes (recorded by TrackedSolver) ------------------------------------------------
     def _set_row(self, row: int, lower: float, upper: float) -> None:
         sense, rhs = row_sense(self.canon.row_names[row], lower, upper)
-        self.row_lower[row], self.row_upper[row] = lower, upper
         constr = self._rows[row]
         constr.Sense, constr.RHS = sense, rhs
 
-    def set_col_bounds(self, col: int, lower: float, upper: float) -> None:
-        self._changes.cols.setdefault(col, (self.col_lower.item(col), self.col_upper.item(col)))
-        self._set_col(col, lower, upper)
-
     def _set_col(self, col: int, lower: float, upper: float) -> None:
-        self.col_lower[col], self.col_upper[col] = lower, upper
         var = self._vars[col]
         var.LB, var.UB = lower, upper
 
-    def set_objective_coefficient(self, col: int, value: float) -> None:
-        self._changes.objective.setdefault(col, self.objective.item(col))
-        self.objective[col] = value
-        self._vars[col].Obj = value
+    def _set_objective(self, cols: list[int], values: list[float]) -> None:
+        self.model.setAttr("Obj", [self._vars[col] for col in cols], values)
 
-    def set_objective(self, cols: np.ndarray, values: np.ndarray) -> None:
-        columns = cols.tolist()
-        self._changes.keep_objective(columns, self.objective)
-        self.objective[cols] = values
-        self.model.setAttr("Obj", [self._vars[col] for col in columns], values.tolist())
-
-    def set_coefficient(self, row: int, col: int, value: float) -> None:
-        self._changes.coefficients.setdefault((row, col), self.coefficient(row, col))
+    def _set_coefficient(self, row: int, col: int, value: float) -> None:
         self._coefficients[(row, col)] = value
         self.model.chgCoeff(self._rows[row], self._vars[col], value)
+
+    def _restore_coefficients(self, saved: dict[tuple[int, int], float]) -> None:
+        super()._restore_coefficients(saved)
+        self._coefficients.clear()  # the model holds the coefficients as built again
+
+    def _set_sense(self, maximize: bool) -> None:
+        self.model.ModelSense = GRB.MAXIMIZE if maximize else GRB.MINIMIZE
 
     def coefficient(self, row: int, col: int) -> float:
         found = self._coefficients.get((row, col))
         return matrix_entry(self.canon.matrix, row, col) if found is None else found
-
-    def set_objective_sense(self, maximize: bool) -> None:
-        if self._changes.maximize is None:
-            self._changes.maximize = self.model.ModelSense == GRB.MAXIMIZE
-        self.model.ModelSense = GRB.MAXIMIZE if maximize else GRB.MINIMIZE
-
-    @property
-    def changed(self) -> bool:
-        return bool(self._changes)
-
-    def revert(self) -> None:
-        """Undo every change since construction or the last ``revert()``."""
-        changes = self._changes
-        for row, (lo, up) in changes.rows.items():
-            self._set_row(row, lo, up)
-        for col, (lo, up) in changes.cols.items():
-            self._set_col(col, lo, up)
-        for col, value in changes.objective.items():
-            self.objective[col] = value
-            self._vars[col].Obj = value
-        for (row, col), value in changes.coefficients.items():
-            self.model.chgCoeff(self._rows[row], self._vars[col], value)
-        if changes.maximize is not None:
-            self.model.ModelSense = GRB.MAXIMIZE if changes.maximize else GRB.MINIMIZE
-        self._coefficients.clear()
-        changes.clear()
 
     # -- solving ----------------------------------------------------------------------------
     def solve(self, values: bool = True) -> RawSolution:
@@ -273,6 +223,3 @@ class GurobiSolver:
                 raw.reduced_costs = np.asarray(self._x.RC, dtype=float)
             except gp.GurobiError:  # a non-convex quadratic objective has no duals
                 raw.duals = raw.reduced_costs = None
-
-    def to_solution(self, raw: RawSolution) -> LXSolution:
-        return to_solution(self.canon, raw)

@@ -23,12 +23,14 @@ from ..core.enums import LXObjectiveSense
 from ..errors import ModelError, SolverError
 from ..goal_programming.solver import solve_goal_stages
 from ..status import Status
-from .solution import LXSolution
+from .capabilities import ORTOOLS_CAPABILITIES
+from .persistent import TrackedSolver, to_solution
 
 if TYPE_CHECKING:
     from ..compile import LXCanonicalModel
+    from .solution import LXSolution
 
-__all__ = ["ORToolsSolver", "RawSolution", "solve_canonical", "SOLVERS"]
+__all__ = ["ORToolsSolver", "RawSolution", "solve_canonical", "to_solution", "SOLVERS"]
 
 SolverName = Literal["glop", "scip", "cp-sat", "pdlp"]
 SOLVERS: dict[str, str] = {"glop": "GLOP", "scip": "SCIP", "cp-sat": "CP_SAT", "pdlp": "PDLP"}
@@ -106,12 +108,14 @@ def _backend(canon: LXCanonicalModel, solver: str | None) -> str:
         raise ValueError(f"solver={solver!r} is not known; expected one of {sorted(SOLVERS)}") from None
 
 
-class ORToolsSolver:
+class ORToolsSolver(TrackedSolver):
     """A persistent OR-Tools model of one ``LXCanonicalModel``.
 
     ``set_*`` change the loaded model and remember the original values; ``revert()`` puts
     them back. ``solve()`` returns a ``RawSolution``; ``to_solution()`` names its values.
     """
+
+    capability = ORTOOLS_CAPABILITIES
 
     def __init__(
         self,
@@ -128,7 +132,7 @@ class ORToolsSolver:
                 "OR-Tools has no quadratic objective; call enable_linearization() to turn the products "
                 "into linear constraints, or use 'gurobi' or 'cplex'"
             )
-        self.canon = canon
+        super().__init__(canon)
         self.backend = _backend(canon, solver)
         self._is_lp = self.backend in ("GLOP", "PDLP")
         self._warm = warm
@@ -138,17 +142,6 @@ class ORToolsSolver:
         if gap_tolerance is not None:
             self._params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, gap_tolerance)
         self._load(build_proto(canon), _free_rows(canon.row_lower, canon.row_upper))
-        self.row_lower = canon.row_lower.copy()
-        self.row_upper = canon.row_upper.copy()
-        self.col_lower = canon.col_lower.copy()
-        self.col_upper = canon.col_upper.copy()
-        self.objective = canon.objective.copy()
-        self._maximize = canon.sense is LXObjectiveSense.MAXIMIZE
-        self._saved_sense: bool | None = None
-        self._saved_rows: dict[int, tuple[float, float]] = {}
-        self._saved_cols: dict[int, tuple[float, float]] = {}
-        self._saved_obj: dict[int, float] = {}
-        self._saved_coef: dict[tuple[int, int], float] = {}
 
     def _load(self, proto: linear_solver_pb2.MPModelProto, free_rows: list[int]) -> None:
         """Create the OR-Tools solver of ``proto`` with this solver's options. OR-Tools drops
@@ -205,86 +198,32 @@ class ORToolsSolver:
             v.lower_bound, v.upper_bound = lo, up
         self._load(proto, _free_rows(self.row_lower, self.row_upper))
 
-    # -- changes ----------------------------------------------------------------------------
-    def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
-        if row not in self._saved_rows:
-            self._saved_rows[row] = (self.row_lower.item(row), self.row_upper.item(row))
-        self.row_lower[row], self.row_upper[row] = lower, upper
+    # -- changes (recorded by TrackedSolver) ------------------------------------------------
+    def _set_row(self, row: int, lower: float, upper: float) -> None:
         self._rows[row].SetBounds(lower, upper)
 
-    def set_col_bounds(self, col: int, lower: float, upper: float) -> None:
-        self._saved_cols.setdefault(col, (self.col_lower[col], self.col_upper[col]))
-        self._set_col(col, lower, upper)
-
     def _set_col(self, col: int, lower: float, upper: float) -> None:
-        self.col_lower[col], self.col_upper[col] = lower, upper
         if self._maybe_binary[col] and (lower < 0 or upper > 1):
             self._reload = True
         if not self._reload:
             self._vars[col].SetBounds(lower, upper)
 
-    def set_objective_coefficient(self, col: int, value: float) -> None:
-        self._saved_obj.setdefault(col, self.objective[col])
-        self.objective[col] = value
+    def _set_objective(self, cols: list[int], values: list[float]) -> None:
+        set_coefficient, variables = self._objective.SetCoefficient, self._vars
+        for col, value in zip(cols, values, strict=True):
+            set_coefficient(variables[col], value)
+
+    def _set_objective_coefficient(self, col: int, value: float) -> None:
         self._objective.SetCoefficient(self._vars[col], value)
 
-    def set_objective(self, cols: np.ndarray, values: np.ndarray) -> None:
-        saved, objective, set_coefficient, variables = (
-            self._saved_obj,
-            self.objective,
-            self._objective.SetCoefficient,
-            self._vars,
-        )
-        for col, value in zip(cols.tolist(), values.tolist(), strict=True):
-            if col not in saved:
-                saved[col] = objective.item(col)
-            set_coefficient(variables[col], value)
-        objective[cols] = values
-
-    def set_coefficient(self, row: int, col: int, value: float) -> None:
-        if (row, col) not in self._saved_coef:
-            self._saved_coef[(row, col)] = self._rows[row].GetCoefficient(self._vars[col])
+    def _set_coefficient(self, row: int, col: int, value: float) -> None:
         self._rows[row].SetCoefficient(self._vars[col], value)
+
+    def _set_sense(self, maximize: bool) -> None:
+        self._objective.SetOptimizationDirection(maximize)
 
     def coefficient(self, row: int, col: int) -> float:
         return self._rows[row].GetCoefficient(self._vars[col])
-
-    def set_objective_sense(self, maximize: bool) -> None:
-        """Maximize (``True``) or minimize the objective; ``revert()`` restores the sense."""
-        if self._saved_sense is None:
-            self._saved_sense = self._maximize
-        self._maximize = maximize
-        self._objective.SetOptimizationDirection(maximize)
-
-    @property
-    def changed(self) -> bool:
-        return (
-            bool(self._saved_rows or self._saved_cols or self._saved_obj or self._saved_coef)
-            or self._saved_sense is not None
-        )
-
-    def revert(self) -> None:
-        """Undo every change since construction or the last ``revert()``."""
-        for row, (lo, up) in self._saved_rows.items():
-            self.row_lower[row], self.row_upper[row] = lo, up
-            self._rows[row].SetBounds(lo, up)
-        for col, (lo, up) in self._saved_cols.items():
-            self._set_col(col, lo, up)
-        objective = self.objective
-        for col, value in self._saved_obj.items():
-            if objective[col] != value:  # a staged solve restores most of them itself
-                objective[col] = value
-                self._objective.SetCoefficient(self._vars[col], value)
-        for (row, col), value in self._saved_coef.items():
-            self._rows[row].SetCoefficient(self._vars[col], value)
-        if self._saved_sense is not None:
-            self._maximize = self._saved_sense
-            self._objective.SetOptimizationDirection(self._maximize)
-            self._saved_sense = None
-        self._saved_rows.clear()
-        self._saved_cols.clear()
-        self._saved_obj.clear()
-        self._saved_coef.clear()
 
     # -- solving ----------------------------------------------------------------------------
     def solve(self, values: bool = True) -> RawSolution:
@@ -373,36 +312,6 @@ class ORToolsSolver:
         cols = np.fromiter((v.basis_status() for v in self._vars), dtype=np.int8, count=len(self._vars))
         rows = np.fromiter((c.basis_status() for c in self._rows), dtype=np.int8, count=len(self._rows))
         return cols, rows
-
-    def to_solution(self, raw: RawSolution) -> LXSolution:
-        return to_solution(self.canon, raw)
-
-
-def to_solution(canon: LXCanonicalModel, raw: RawSolution) -> LXSolution:
-    """Name a ``RawSolution``'s values by family / key and by row and column names."""
-    solution = LXSolution(raw.objective_value, raw.status, raw.solve_time, gap=raw.gap)
-    solution.iterations, solution.nodes = raw.iterations, raw.nodes
-    solution.relaxation = bool(canon.relaxation_terms)  # McCormick envelopes were used
-    if raw.x is not None:
-        x = raw.x.tolist()
-        for family, positions in canon.col_index.items():
-            if family in canon.scalar_variables:
-                solution.variables[family] = x[positions[None]]
-            else:
-                solution.variables[family] = {k: x[j] for k, j in positions.items()}
-    if raw.duals is not None:
-        solution.shadow_prices = dict(zip(canon.row_names, raw.duals.tolist(), strict=True))
-    if raw.reduced_costs is not None:
-        solution.reduced_costs = dict(zip(canon.col_names, raw.reduced_costs.tolist(), strict=True))
-    if raw.x is not None:
-        for goal in canon.goal_deviations:
-            solution.goal_deviations[goal.goal] = {
-                "pos": solution.variables[goal.pos],
-                "neg": solution.variables[goal.neg],
-            }
-            solution._undesired_deviations[goal.goal] = goal.undesired
-    solution.goal_stages = list(raw.goal_stages)
-    return solution
 
 
 def solve_canonical(canon: LXCanonicalModel, **options: Any) -> LXSolution:

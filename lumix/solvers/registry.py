@@ -187,8 +187,14 @@ def compile_for(model: LXModel, options: Mapping[str, Any] | None = None) -> LXC
 
 def solve_with(canon: LXCanonicalModel, options: Mapping[str, Any] | None = None) -> LXSolution:
     """Build the solver ``options`` name, solve ``canon`` (stage by stage for a sequential goal
-    model) and name the result."""
+    model) and name the result.
+
+    A one-off OR-Tools solve runs GLOP with its default settings, as LumiX does, so a degenerate
+    LP gets LumiX's duals; persistent solvers (scenarios) use the warm re-solve settings."""
     from ..goal_programming.solver import solve_goal_stages
 
+    options = dict(options or {})
+    if _solver_name(options) == DEFAULT_SOLVER:
+        options.setdefault("warm", False)
     solver = create_solver(canon, options)
     return solver.to_solution(solve_goal_stages(solver))

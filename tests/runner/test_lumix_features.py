@@ -159,3 +159,20 @@ def test_sweep_matches_fresh_solves(case: str, how: dict[str, Any]) -> None:
     for name, value in expected.items():
         assert got[name] == pytest.approx(value, rel=1e-6, abs=1e-6), name
     assert {r.method for name, r in results.items() if name != "callable"} == {"incremental"}
+
+
+def test_dask_sweeps_every_kind() -> None:
+    """The same sweeps on a dask cluster (two process workers): the objectives of fresh solves."""
+    dask = pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+        )
+    with cluster, distributed.Client(cluster) as client:
+        for case, make in CASES.items():
+            model, optimizer = make()
+            expected = _expected(model, optimizer)
+            results = run_scenarios(model, _scenarios(), optimizer=optimizer, backend=client, progress=False)
+            for name, value in expected.items():
+                assert results[name].objective_value == pytest.approx(value, rel=1e-6, abs=1e-6), (case, name)
