@@ -63,7 +63,7 @@ def main() -> int:
         results = run_scenarios(model, scenarios, backend=client, progress=sys.stderr.isatty())
         elapsed = time.perf_counter() - start
     df = results.to_dataframe()
-    counts = df["status"].value_counts().to_dict()
+    counts = df["status"].value_counts().loc[lambda c: c > 0].to_dict()  # a Categorical counts every status
     ok = df["status"].isin(["optimal", "feasible"])
     objective = df.loc[ok, "objective_value"].to_numpy(dtype=float)
     print(f"Sweep: latin_hypercube, {n} scenarios + baseline, seed {SEED}")

@@ -80,6 +80,7 @@ from .linearization import (
     LXPiecewiseLinearizer,
 )
 from .nonlinear import LXAbsoluteTerm, LXBilinearTerm, LXIndicatorTerm, LXMinMaxTerm, LXPiecewiseLinearTerm
+from .outcomes import Outcome
 from .solution import LXRowActivity, LXSolutionMapper, row_activity
 
 # Solving
@@ -121,6 +122,7 @@ __all__ = [
     "LXSensitivityAnalyzer",
     "LXWhatIfAnalyzer",
     "LXWhatIfResult",
+    "Outcome",
     # Compiling
     "LXCanonicalModel",
     "compile_model",

@@ -7,7 +7,9 @@ optionally, callables that change a detached copy of the model. Declarative chan
 resolved to row / column positions (``Resolver``), applied in place (``apply_changes``),
 solved warm and reverted. Callables run on a fresh copy of the model,
 which is recompiled and either diffed into the persistent solver (``"incremental"``) or
-solved by a solver of its own (``"rebuilt"``).
+solved by a solver of its own (``"rebuilt"``). A session's outcomes (``lumix.outcomes``: a
+column's value, a family's sum, a row's slack, ...) are read from each solve's arrays before
+the solver reverts, so they see the scenario's right-hand sides and coefficients.
 
 This is the one place a scenario is solved: the analyzers use it in-process, the runner's
 workers in their processes. Right-hand sides follow the written form: for a row
@@ -25,9 +27,10 @@ Thread-safety: one session per thread (the solver is stateful).
 from __future__ import annotations
 
 import copy
+import functools
 import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
@@ -35,6 +38,7 @@ import numpy as np
 from .core.model import LXModel
 from .errors import ScenarioError
 from .goal_programming.solver import solve_goal_stages
+from .outcomes import Outcome, ResolvedOutcomes, normalize_outcomes
 from .solvers.ortools import RawSolution, to_solution
 from .solvers.registry import compile_for, create_solver
 from .solvers.solution import LXSolution
@@ -308,6 +312,8 @@ class ScenarioOutcome:
     method: str
     solution: LXSolution | None = None
     reason: str | None = None
+    #: The session's outcomes ``{name: value}`` (NaN without a solution; see ``lumix.outcomes``).
+    outcomes: dict[str, float] = field(default_factory=dict)
 
 
 #: What each non-feasible solver status means, for ``ScenarioOutcome.reason``.
@@ -328,7 +334,10 @@ class ScenarioSession:
     ``canon`` is the compiled model; ``model`` the ``LXModel`` it came from (needed only for
     scenarios with callables, which change a copy of it); ``solver_options`` are
     ``LXOptimizer.options`` (backend, parameters, linearization: callables' copies are
-    recompiled with the same configuration); ``keep`` says what each outcome's ``solution`` holds.
+    recompiled with the same configuration); ``keep`` says what each outcome's ``solution`` holds;
+    ``outcomes`` (``{name: Outcome | str | fn(solution)}`` or a list, see ``lumix.outcomes``)
+    are read from every solve into ``ScenarioOutcome.outcomes``, resolved here once (a
+    ``ScenarioError`` for a name the model lacks) and again for a rebuilt model.
     """
 
     def __init__(
@@ -337,6 +346,7 @@ class ScenarioSession:
         model: LXModel | None = None,
         solver_options: dict[str, Any] | None = None,
         keep: Keep = "summary",
+        outcomes: Mapping[str, Any] | Sequence[Any] | None = None,
     ) -> None:
         if keep not in KEEP_VALUES:
             raise ValueError(f"keep={keep!r} is not known; expected one of {', '.join(KEEP_VALUES)}")
@@ -344,8 +354,10 @@ class ScenarioSession:
         self.model = model
         self.solver_options = dict(solver_options or {})
         self.keep = keep
-        self.solver = create_solver(canon, self.solver_options)
         self.resolver = Resolver(canon)
+        self.outcomes: dict[str, Outcome] = normalize_outcomes(outcomes)
+        self.resolved_outcomes = ResolvedOutcomes(self.outcomes, self.resolver)
+        self.solver = create_solver(canon, self.solver_options)
 
     def solve_scenario(self, scenario: LXScenario) -> ScenarioOutcome:
         """Solve an ``LXScenario`` (declarative changes and ``modify_model`` callables)."""
@@ -368,25 +380,34 @@ class ScenarioSession:
         changes: list[ResolvedChange],
         method: str,
         name: str,
+        outcomes: ResolvedOutcomes | None = None,
     ) -> ScenarioOutcome:
+        """Apply ``changes``, solve, read the outcomes (``outcomes``: resolved for ``canon``,
+        by default the session's) while the solver still holds the scenario, and revert."""
+        outcomes = self.resolved_outcomes if outcomes is None else outcomes
         raw: RawSolution | None = None
+        values: dict[str, float] = {}
         try:
             crossed = apply_changes(solver, changes)
             if crossed is None:  # crossed bounds: infeasible without asking the solver
-                raw = solve_goal_stages(solver, self.keep != "summary")  # stage by stage for sequential goals
+                # stage by stage for sequential goals
+                raw = solve_goal_stages(solver, self.keep != "summary" or outcomes.needs_values)
+                if outcomes:
+                    values = outcomes.evaluate(raw, solver, functools.partial(to_solution, canon, raw))
         finally:
             solver.revert()
         if raw is None:
-            return self._crossed_outcome(canon, method, name, crossed or "")
-        return self._outcome(raw, canon, method, solver.backend)
+            return self._crossed_outcome(canon, method, name, crossed or "", outcomes.missing())
+        return self._outcome(raw, canon, method, solver.backend, values)
 
     def _crossed_outcome(
-        self, canon: LXCanonicalModel, method: str, name: str, crossed: str
+        self, canon: LXCanonicalModel, method: str, name: str, crossed: str, values: dict[str, float]
     ) -> ScenarioOutcome:
         """``infeasible`` without a solve, saying which bounds cross."""
         reason = f"scenario {name!r}: {crossed}" if name else crossed
         raw = RawSolution(Status.INFEASIBLE, None, 0.0)
-        return ScenarioOutcome(Status.INFEASIBLE, None, 0.0, method, self._kept(raw, canon), reason)
+        kept = self._kept(raw, canon)
+        return ScenarioOutcome(Status.INFEASIBLE, None, 0.0, method, kept, reason, values)
 
     def _solve_changed_model(
         self, changes: Sequence[Spec], functions: Sequence[ModelChange], name: str
@@ -402,8 +423,10 @@ class ScenarioSession:
             if solver.changed:
                 solver.revert()
         fresh = create_solver(canon, self.solver_options)
-        resolved = Resolver(canon).resolve_all(changes, name)
-        return self._solve_in_place(fresh, canon, resolved, "rebuilt", name)
+        resolver = Resolver(canon)
+        resolved = resolver.resolve_all(changes, name)
+        outcomes = ResolvedOutcomes(self.outcomes, resolver) if self.outcomes else None
+        return self._solve_in_place(fresh, canon, resolved, "rebuilt", name, outcomes)
 
     def _changed_model(self, functions: Sequence[ModelChange], name: str) -> LXModel:
         """A fresh copy of the model with the scenario's callables applied (a callable may
@@ -421,16 +444,15 @@ class ScenarioSession:
         return model
 
     def _outcome(
-        self, raw: RawSolution, canon: LXCanonicalModel, method: str, backend: str
+        self, raw: RawSolution, canon: LXCanonicalModel, method: str, backend: str, values: dict[str, float]
     ) -> ScenarioOutcome:
         status = Status(raw.status)
         reason = None
         if not status.is_feasible:
             said = SOLVER_SAID.get(status, f"the solver reported {status}")
             reason = f"{said} ({backend})"
-        return ScenarioOutcome(
-            status, raw.objective_value, raw.solve_time, method, self._kept(raw, canon), reason
-        )
+        kept = self._kept(raw, canon)
+        return ScenarioOutcome(status, raw.objective_value, raw.solve_time, method, kept, reason, values)
 
     def _kept(self, raw: RawSolution, canon: LXCanonicalModel) -> LXSolution | None:
         if self.keep == "summary":

@@ -8,19 +8,33 @@ plots (``plots``) and the command line (``cli``) build on it.
 
 import logging
 
+from .analysis import morris_indices, rank_correlations, sobol_indices
 from .api import run_scenarios
 from .backends import register_backend
 from .errors import BackendError, CommandError, JournalError, RunnerError, SpecError
-from .results import ScenarioResult, ScenarioResults, Status
+from .results import ScenarioResult, ScenarioResults, Status, read_results
 from .sweeps import (
     Parameter,
+    boolean,
+    categorical,
+    choice_param,
     data_param,
+    fragment,
     grid,
+    integer,
     latin_hypercube,
+    lognormal,
     monte_carlo,
+    morris,
+    normal,
     one_at_a_time,
     param,
+    quasi_random,
     scenario_for,
+    sobol,
+    triangular,
+    truncated,
+    uniform,
 )
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -33,6 +47,7 @@ __all__ = [
     "ScenarioResult",
     "ScenarioResults",
     "Status",
+    "read_results",
     # Sweeps
     "Parameter",
     "param",
@@ -42,6 +57,24 @@ __all__ = [
     "one_at_a_time",
     "latin_hypercube",
     "monte_carlo",
+    "quasi_random",
+    "sobol",
+    "morris",
+    "choice_param",
+    "fragment",
+    # Distributions of sampled parameters
+    "uniform",
+    "normal",
+    "lognormal",
+    "triangular",
+    "truncated",
+    "integer",
+    "boolean",
+    "categorical",
+    # Sensitivity (also ScenarioResults.sobol() / .morris(); designs and estimators in runner.sensitivity)
+    "sobol_indices",
+    "morris_indices",
+    "rank_correlations",
     # Errors
     "RunnerError",
     "BackendError",

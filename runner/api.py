@@ -9,20 +9,23 @@ shows progress and assembles the table (``runner.collector``).
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import numbers
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from lumix import LXModel, LXOptimizer
+from lumix.outcomes import normalize_outcomes
 from lumix.scenario import KEEP_VALUES, Keep
 
 from .backends import Backend, resolve_backend
 from .collector import Collector, Journal, Progress
+from .meta import SweepMeta
 from .plan import SweepPlan, normalize, prepare
 from .results import ScenarioResults
 
@@ -45,13 +48,13 @@ def run_scenarios(
     include_baseline: bool = True,
     keep: Keep = "summary",
     batch_size: int | None = None,
+    outcomes: Mapping[str, Any] | Sequence[Any] | None = None,
 ) -> ScenarioResults:
     """Solve ``scenarios`` of ``model`` in parallel and return their results in input order.
 
     Parameters
     ----------
-    model : the ``LXModel``, possibly built from a live ORM session (compiled and detached
-        here, once).
+    model : the ``LXModel``, maybe built from a live ORM session (compiled and detached here, once).
     scenarios : ``LXScenario`` objects, a mapping ``{name: fn(model)}``, or ``(name, fn)``
         pairs. A callable changes a private copy of the model (and may return a model).
     n_jobs, backend : joblib's meaning: ``n_jobs=None`` is 1 unless an enclosing
@@ -66,18 +69,20 @@ def run_scenarios(
     retries : extra attempts of a scenario whose worker died.
     keep : ``"summary"``, ``"values"`` (variable values) or ``"full"`` (values, duals,
         reduced costs) in each result's ``solution``.
+    outcomes : KPIs read from each solution in the worker (only they travel back), each a results
+        column: ``{name: Outcome | column name | fn(solution)}`` or a list (see ``lumix.outcomes``).
 
     Raises
     ------
-    TypeError, ValueError : before anything is compiled or started, for an argument of the
-        wrong type or value, a scenario that is not one, a bad or repeated scenario name.
-    ScenarioError : before any worker starts, for a target the model does not have.
+    TypeError, ValueError : before anything is compiled or started, for an argument of the wrong
+        type or value, a scenario or outcome that is not one, a bad or repeated name.
+    ScenarioError : before any worker starts, for a target or outcome the model does not have.
     """
     arguments = (keep, retries, n_jobs, timeout, batch_size, progress, include_baseline, optimizer, store)
     _check_arguments(model, *arguments)
-    specs = normalize(scenarios, include_baseline)
+    specs, named = normalize(scenarios, include_baseline), normalize_outcomes(outcomes)
     chosen = resolve_backend(backend, n_jobs, timeout=timeout, retries=retries, batch_size=batch_size)
-    plan = prepare(model, specs, optimizer=optimizer, timeout=timeout, keep=keep)
+    plan = prepare(model, specs, optimizer=optimizer, timeout=timeout, keep=keep, outcomes=named)
     journal = Journal(store) if store is not None else None
     try:
         resumed = plan.resume(journal) if journal is not None else {}
@@ -86,7 +91,19 @@ def run_scenarios(
     finally:
         if journal is not None:
             journal.close()
-    return collector.table(interrupted)
+    results = collector.table(interrupted)
+    results.meta = _sweep_meta(scenarios, plan.canon.content_hash, outcome_names=plan.outcomes)
+    return results
+
+
+def _sweep_meta(scenarios: Any, model_hash: str, outcome_names: Iterable[str]) -> SweepMeta:
+    """The results' ``meta``: a copy of the ``Sweep``'s (``SweepMeta(kind="custom")`` for other
+    scenarios) with the outcome columns' names and the compiled model's content hash."""
+    given = getattr(scenarios, "meta", None)
+    meta = copy.deepcopy(given) if isinstance(given, SweepMeta) else SweepMeta(kind="custom")
+    meta.outcomes = list(outcome_names)
+    meta.model_hash = model_hash
+    return meta
 
 
 def _check_arguments(

@@ -2,8 +2,9 @@
 
 The journal is one SQLAlchemy table; every result is committed as it arrives (SQLite in WAL
 mode for a path, any SQLAlchemy URL otherwise). A result is keyed by the run key (model hash,
-solver options, ``keep``) and the scenario key, so re-running the same call skips what is
-done and a parent killed mid-run loses and duplicates nothing.
+solver options, ``keep``, outcomes) and the scenario key, so re-running the same call skips
+what is done and a parent killed mid-run loses and duplicates nothing. A result's outcomes are
+a JSON column; a journal written before that column existed gains it (empty) when opened.
 
 ``Collector`` is the one place that decides a result's final status and attempts: workers
 report solver answers and their own exceptions, backends report crashes and timeouts.
@@ -25,6 +26,7 @@ import sqlalchemy as sa
 
 from lumix.status import Status
 
+from .columns import JOURNAL_TABLE
 from .errors import JournalError
 from .results import ScenarioResult, ScenarioResults
 from .urls import mask_secrets, mask_url
@@ -40,7 +42,7 @@ CREATE_ATTEMPTS = 5
 
 _metadata = sa.MetaData()
 results_table = sa.Table(
-    "lumix_scenario_results",
+    JOURNAL_TABLE,
     _metadata,
     sa.Column("run_key", sa.String(64), primary_key=True),
     sa.Column("scenario_key", sa.String(64), primary_key=True),
@@ -55,7 +57,11 @@ results_table = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("parameters", sa.Text, nullable=False),
     sa.Column("solution", sa.LargeBinary, nullable=True),
+    sa.Column("outcomes", sa.Text, nullable=True),  # JSON {name: value}; NULL: none asked for
 )
+#: Columns added to the journal after its first version: an older journal gains them, empty,
+#: when it is opened (``Journal._add_columns``); its rows then have no outcomes.
+ADDED_COLUMNS = ("outcomes",)
 
 
 def _url(store: str | Path) -> str:
@@ -162,6 +168,7 @@ class Journal:
     def __init__(self, store: str | Path) -> None:
         #: The store as messages show it (password masked).
         self.shown = mask_url(store)
+        self._to_add: list[str] = []  # journal columns an older table lacks (see _add_columns)
         url = _url(store)
         try:
             sqlite_file = _sqlite_file(url)
@@ -183,6 +190,7 @@ class Journal:
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self._create_table()
+            self._add_columns()
         except JournalError:
             self.engine.dispose()
             raise
@@ -220,7 +228,8 @@ class Journal:
                 return
             found = [c["name"] for c in inspector.get_columns(results_table.name)]
         missing = [c.name for c in results_table.c if c.name not in found]
-        if missing:
+        self._to_add = [name for name in ADDED_COLUMNS if name in missing]
+        if missing and not set(missing) <= set(ADDED_COLUMNS):  # an older journal gains them
             expected = {c.name for c in results_table.c}
             other = [c for c in found if c not in expected]
             raise JournalError(
@@ -230,6 +239,26 @@ class Journal:
                 + "); fix: give store= / --store another database or file, or rename that table "
                 "(the database was left unchanged)"
             )
+
+    def _add_columns(self) -> None:
+        """Give a journal written before ``ADDED_COLUMNS`` existed those columns, empty (another
+        run adding them at the same moment is fine)."""
+        dialect = self.engine.dialect
+        quote = dialect.identifier_preparer
+        for name in self._to_add:  # what _check_table found missing in an existing table
+            column = results_table.c[name]
+            ddl = (
+                f"ALTER TABLE {quote.format_table(results_table)} "
+                f"ADD COLUMN {quote.format_column(column)} {column.type.compile(dialect)}"
+            )
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(sa.text(ddl))
+            except sa.exc.DBAPIError:
+                with self.engine.connect() as conn:
+                    added = name in {c["name"] for c in sa.inspect(conn).get_columns(results_table.name)}
+                if not added:
+                    raise
 
     def load(self, run_key: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         """Stored rows of this run whose scenario key is in ``keys``."""
@@ -273,6 +302,7 @@ class Journal:
                 "error": rec.error,
                 "parameters": json.dumps(rec.parameters, default=_json_default),
                 "solution": None if rec.solution is None else pickle.dumps(rec.solution),
+                "outcomes": json.dumps(rec.outcomes) if rec.outcomes else None,
             }
             for key, rec in rows
         ]
@@ -319,6 +349,7 @@ def result_from_row(index: int, row: dict[str, Any], parameters: dict[str, Any])
         row["error"],
         None if solution is None else pickle.loads(solution),
         parameters,
+        json.loads(row["outcomes"]) if row.get("outcomes") else {},
         index=index,
     )
 

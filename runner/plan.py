@@ -16,6 +16,7 @@ from typing import Any
 from lumix import LXModel, LXOptimizer
 from lumix.analysis import LXScenario
 from lumix.compile import LXCanonicalModel
+from lumix.outcomes import Outcome, ResolvedOutcomes
 from lumix.scenario import Keep, Resolver
 from lumix.solvers.registry import DEFAULT_SOLVER, SOLVER_KEY, backend_class
 from lumix.status import Status
@@ -23,7 +24,7 @@ from lumix.utils.keys import ContentKeyer, Unkeyable, digest
 from lumix.utils.pickling import dumps
 
 from .collector import Journal, result_from_row
-from .columns import BASELINE
+from .columns import BASELINE, RESULT_COLUMNS
 from .results import ScenarioResult
 from .worker import Payload, ScenarioTask
 
@@ -62,7 +63,6 @@ class ScenarioSpec:
             return tuple(self.declarative.model_changes)
         assert self.function is not None
         return (self.function,)
-
 
 
 def _spec(position: int, item: Any) -> ScenarioSpec:
@@ -135,6 +135,8 @@ class SweepPlan:
     options: dict[str, Any]
     timeout: float | None
     shipped: dict[int, bytes] = field(default_factory=dict)
+    #: The outcomes read from every solve, ``{name: Outcome}`` (the results' outcome columns).
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
 
     @property
     def solver_stops_at_timeout(self) -> bool:
@@ -175,25 +177,46 @@ def prepare(
     optimizer: LXOptimizer | None,
     timeout: float | None,
     keep: Keep,
+    outcomes: dict[str, Outcome] | None = None,
 ) -> SweepPlan:
-    """Compile the model (under its live session), check every declarative target, detach and
-    serialize the model once, and serialize each scenario's callables.
+    """Compile the model (under its live session), check every declarative target and outcome,
+    detach and serialize the model once, and serialize each scenario's callables.
 
-    Raises ``ScenarioError`` for a target the model lacks and ``DetachError`` for a model or a
-    callable that holds a database handle, before any worker starts.
+    Raises ``ScenarioError`` for a target or an outcome's name the model lacks, ``ValueError``
+    for an outcome named like a results or parameter column, and ``DetachError`` for a model
+    or a callable that holds a database handle, before any worker starts.
     """
     canon = model.to_canonical() if optimizer is None else optimizer.compile(model)
     resolver = Resolver(canon)
     for spec in specs:
         if spec.declarative is not None:
             resolver.check_scenario(spec.declarative)
+    outcomes = dict(outcomes or {})
+    ResolvedOutcomes(outcomes, resolver)  # unknown names raise here, in the parent
+    _check_outcome_names(outcomes, specs)
     options = solver_options(optimizer, timeout)
     callables = any(s.functions for s in specs)
     detached = copy.deepcopy(model) if callables else None
-    payload = dumps(Payload(canon, detached, options, keep))
-    run_key = _run_key(canon, detached, options, keep)
+    payload = dumps(Payload(canon, detached, options, keep, outcomes))
+    run_key = _run_key(canon, detached, options, keep, outcomes)
     shipped = {i: dumps(s.functions) for i, s in enumerate(specs) if s.functions}
-    return SweepPlan(specs, canon, payload, run_key, options, timeout, shipped)
+    return SweepPlan(specs, canon, payload, run_key, options, timeout, shipped, outcomes)
+
+
+def _check_outcome_names(outcomes: dict[str, Outcome], specs: list[ScenarioSpec]) -> None:
+    """An outcome's column must not be a results column or a parameter's."""
+    if not outcomes:
+        return
+    for name in outcomes:
+        if name in RESULT_COLUMNS:
+            raise ValueError(f"outcome {name!r} is named like a results column; rename it (e.g. {name}_kpi)")
+    parameters = {key: spec.name for spec in specs for key in spec.parameters}
+    for name in outcomes:
+        if name in parameters:
+            raise ValueError(
+                f"outcome {name!r} is named like a parameter of scenario {parameters[name]!r}; "
+                "rename one of them (both are columns of the results)"
+            )
 
 
 def _one_off_key() -> str:
@@ -201,16 +224,30 @@ def _one_off_key() -> str:
     return f"unkeyed-{uuid.uuid4().hex}"
 
 
-def _run_key(canon: LXCanonicalModel, detached: LXModel | None, options: dict[str, Any], keep: str) -> str:
-    """The journal key of the run: the compiled model, solver options, ``keep`` and, when
-    scenarios change the model, the detached model by value (its data and callables)."""
+def _run_key(
+    canon: LXCanonicalModel,
+    detached: LXModel | None,
+    options: dict[str, Any],
+    keep: str,
+    outcomes: dict[str, Outcome],
+) -> str:
+    """The journal key of the run: the compiled model, solver options, ``keep``, when scenarios
+    change the model the detached model by value (its data and callables), and the outcomes by
+    value (a run without outcomes keeps the key it had before outcomes existed)."""
     try:
         model_key = None if detached is None else ContentKeyer().key(detached)
     except Unkeyable as exc:
         what = f"the model cannot be keyed by value (it holds {exc.what}); it is solved again on every resume"
         warnings.warn(what, RuntimeWarning, stacklevel=4)
         return _one_off_key()
-    parts = (canon.content_hash, sorted(options.items()), keep, model_key)
+    parts: tuple[Any, ...] = (canon.content_hash, sorted(options.items()), keep, model_key)
+    if outcomes:
+        try:
+            parts += (ContentKeyer().key(outcomes),)
+        except Unkeyable as exc:
+            what = f"the outcomes cannot be keyed by value (they hold {exc.what})"
+            warnings.warn(f"{what}; the sweep is solved again on every resume", RuntimeWarning, stacklevel=4)
+            return _one_off_key()
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 

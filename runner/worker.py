@@ -15,11 +15,12 @@ import threading
 import time
 import traceback
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lumix import LXModel
 from lumix.compile import LXCanonicalModel
+from lumix.outcomes import Outcome
 from lumix.scenario import Keep, ScenarioSession
 from lumix.status import Status
 from lumix.utils import orm
@@ -49,12 +50,14 @@ RUN_FILES: set[str] = set()
 @dataclass(frozen=True)
 class Payload:
     """What is shipped once per worker: the canonical model, the detached LXModel (for
-    callable scenarios), solver options and what to keep of each solution."""
+    callable scenarios), solver options, what to keep of each solution, and the outcomes
+    (``{name: Outcome}``, resolved in the worker's session) read from every solve."""
 
     canon: LXCanonicalModel
     model: LXModel | None
     solver_options: dict[str, Any]
     keep: Keep
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,9 @@ def _load(ref: ModelRef) -> ScenarioSession:
         with open(ref.path, "rb") as fh:
             data = fh.read()
     payload: Payload = loads(data)
-    loaded = ScenarioSession(payload.canon, payload.model, payload.solver_options, payload.keep)
+    loaded = ScenarioSession(
+        payload.canon, payload.model, payload.solver_options, payload.keep, outcomes=payload.outcomes
+    )
     cache[key] = loaded
     while len(cache) > MODELS_PER_WORKER:
         cache.popitem(last=False)
@@ -204,6 +209,7 @@ def _run_one(session: ScenarioSession, task: ScenarioTask, inflight: _Inflight) 
             worker=worker,
             error=outcome.reason,
             solution=outcome.solution,
+            outcomes=outcome.outcomes,
             index=task.index,
         )
     except BaseException as exc:  # SystemExit, KeyboardInterrupt... of user code: its error

@@ -21,6 +21,7 @@ from ..scenario import BASELINE
 from ..solvers.base import LXOptimizer
 from ..utils.generic import TypeArgumentNotState
 from ..utils.keys import ContentKeyer, digest
+from ..utils.naming import column_name
 from ._executor import Executor, solve_scenarios
 from ._sense import solved_sense
 from .report import pct_change
@@ -103,11 +104,11 @@ class LXScenarioModification:
 
     @property
     def parameter(self) -> str:
-        """Column name of this change in a results table, e.g. ``capacity[2].rhs_multiply``."""
-        target = self.target_name
-        if self.variable_name:
-            target = f"{target}/{self.variable_name}"
-        return f"{target}.{self.modification_type}"
+        """Column name of this change in a results table, by ``lumix.utils.naming.column_name``:
+        ``capacity_2_rhs_multiply`` for ``capacity[2]``, ``capacity_production_1_coef_set`` for a
+        coefficient of ``production[1]`` in ``capacity``."""
+        parts = (self.target_name, self.variable_name or "", self.modification_type)
+        return column_name("_".join(part for part in parts if part))
 
 
 #: What a builder method writes when it is given no description (LumiX's texts for the RHS and

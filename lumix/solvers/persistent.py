@@ -16,6 +16,7 @@ import hashlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..core.enums import LXObjectiveSense
@@ -75,6 +76,9 @@ class PersistentSolver(Protocol):
 
     @property
     def changed(self) -> bool: ...
+
+    @property
+    def changed_coefficients(self) -> Mapping[tuple[int, int], float]: ...
 
     def revert(self) -> None: ...
 
@@ -258,6 +262,12 @@ class TrackedSolver(ABC):
     @property
     def changed(self) -> bool:
         return bool(self._changes)
+
+    @property
+    def changed_coefficients(self) -> Mapping[tuple[int, int], float]:
+        """``{(row, col): value as built}`` of the matrix coefficients changed since the last
+        ``revert()`` (read-only view; ``coefficient(row, col)`` gives the current value)."""
+        return MappingProxyType(self._changes.coefficients)
 
     def revert(self) -> None:
         """Undo every change since construction or the last ``revert()``."""

@@ -1,11 +1,25 @@
-"""Suggestions for a misspelt name: the one did-you-mean helper of the project."""
+"""Names: the one did-you-mean helper of the project, and the one rule for column names.
+
+Column names (of a sweep's results table: parameters, outcomes) are identifiers, with no dots or
+brackets: ``column_name`` derives one from a target (every run of characters other than
+letters, digits and ``_`` becomes one ``_``, leading and trailing ``_`` go:
+``"capacity[2]"`` -> ``"capacity_2"``).
+"""
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
-__all__ = ["close_matches", "did_you_mean"]
+__all__ = ["close_matches", "did_you_mean", "column_name"]
+
+
+def column_name(text: str) -> str:
+    """``text`` as a column name: runs of characters other than letters, digits and ``_`` (with
+    the ``_`` around them) become one ``_``, leading and trailing ``_`` go
+    (``"capacity[2].rhs"`` and ``"capacity[2]_rhs"`` -> ``"capacity_2_rhs"``)."""
+    return re.sub(r"_*\W+_*", "_", text).strip("_")
 
 
 def close_matches(name: str, candidates: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:

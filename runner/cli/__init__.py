@@ -2,23 +2,23 @@
 
 - ``runner.cli.main``: argparse and the commands ``run``, ``report`` and ``bench``;
 - ``runner.cli.spec``: the TOML sweep spec (reading, checking, building scenarios);
-- ``runner.cli.report``: results files (Parquet, CSV, SQLite / SQLAlchemy store), the summary
-  table and the report's plots.
+- ``runner.cli.report``: the summary table, the sensitivity table and the report's plots (the
+  results files are ``runner.files``, read back with ``runner.read_results``).
 """
 
 from __future__ import annotations
 
 from ..analysis import rank_correlations
 from ..errors import CommandError, SpecError
+from ..results import read_results
 from .main import main
-from .report import read_results, summary_table, write_results
+from .report import summary_table
 from .spec import load_spec
 
 __all__ = [
     "main",
     "load_spec",
     "read_results",
-    "write_results",
     "summary_table",
     "rank_correlations",
     "SpecError",

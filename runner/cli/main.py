@@ -4,7 +4,7 @@ Commands::
 
     run SPEC.toml [--resume] [--n-jobs N] [--backend B] [--scheduler ADDR] [--output PATH]
                   [--store PATH] [--n N] [--progress | --no-progress] [--traceback] [-v]
-    report RESULTS [--plots DIR | --no-plots] [-v]
+    report RESULTS [--plots DIR | --no-plots] [--outcome NAME] [-v]
     bench [--sizes 500x50 ...] [--scenarios N] [--n-jobs 1 2 ...]
 
 ``run`` reads a sweep spec (see ``runner.cli.spec`` for the format), builds the model with the
@@ -38,21 +38,23 @@ from typing import Any
 
 from lumix.status import Status
 
-from ..analysis import feasible_status, parameter_columns, rank_correlations
+from ..analysis import feasible_status
 from ..backends import BACKEND_NAMES, dask
 from ..errors import BackendError, CommandError, JournalError, SpecError
 from ..plan import normalize, scenario_keys
+from ..results import read_results
 from ..urls import mask_secrets, mask_url
 from .report import (
+    OBJECTIVE,
+    check_outcome,
     check_plots_folder,
-    guess_kind,
     is_store,
-    read_results,
+    sensitivity,
+    sensitivity_lines,
     summary_table,
     write_plots,
-    write_results,
 )
-from .spec import N_ENV, SAMPLED, RunOptions, SweepSpec, check_output, load_spec
+from .spec import N_ENV, RunOptions, SweepSpec, check_output, load_spec
 
 __all__ = ["main", "program_name", "package_version"]
 
@@ -122,7 +124,7 @@ def _add_run(commands: Any) -> None:
         help="run the sweep of a TOML spec",
         description=(
             "Run the sweep of SPEC (TOML: [model] factory, [run] options, [sweep] kind and "
-            f"[[sweep.parameters]]). ${N_ENV} overrides [sweep].n."
+            f"[[sweep.parameters]], optional [[outcomes]]). ${N_ENV} overrides [sweep].n."
         ),
     )
     run.add_argument("spec", metavar="SPEC.toml")
@@ -156,6 +158,12 @@ def _add_report(commands: Any) -> None:
         "--plots", metavar="DIR", help="where the PNG plots go (default: RESULTS' folder/plots)"
     )
     report.add_argument("--no-plots", action="store_true", help="print the summary only")
+    report.add_argument(
+        "--outcome",
+        metavar="NAME",
+        default=OBJECTIVE,
+        help=f"the column the summary and plots describe (default: {OBJECTIVE}; or an outcome's name)",
+    )
     _add_verbose(report)
 
 
@@ -212,7 +220,7 @@ def _run(args: argparse.Namespace) -> int:
     _open_journal(plan, args, scenario_keys(normalize(scenarios, include_baseline=True)))
     start = time.perf_counter()
     results = _solve(plan, model, canon, scenarios)
-    return _conclude(plan, canon, results, len(scenarios), time.perf_counter() - start)
+    return _conclude(plan, results, time.perf_counter() - start)
 
 
 def _plan(args: argparse.Namespace) -> _Plan:
@@ -220,10 +228,6 @@ def _plan(args: argparse.Namespace) -> _Plan:
     options = _options(spec, args)
     output = args.output or options.output or str(Path("results") / f"{spec.path.stem}.parquet")
     check_output(output, spec.shown, "--output" if args.output is not None else "[run].output")
-    if Path(output).suffix.lower() == ".parquet" and importlib.util.find_spec("pyarrow") is None:
-        raise spec.error(
-            "[run].output", "writing Parquet needs pyarrow", "pip install pyarrow, or write .csv"
-        )
     journal = _journal_for(output, options.store)
     return _Plan(spec, options, output, journal, args.resume, args.progress)
 
@@ -329,6 +333,7 @@ def _solve(plan: _Plan, model: Any, canon: Any, scenarios: list[Any]) -> Any:
             timeout=options.timeout,
             retries=options.retries,
             keep=options.keep,
+            outcomes=spec.named_outcomes,
         )
     except ScenarioError as exc:
         raise _scenario_error(spec, exc) from exc
@@ -343,29 +348,17 @@ def _solve(plan: _Plan, model: Any, canon: Any, scenarios: list[Any]) -> Any:
             close()
 
 
-def _conclude(plan: _Plan, canon: Any, results: Any, n: int, elapsed: float) -> int:
-    """Write the results, print the summary; the exit status."""
-    from lumix import LXObjectiveSense
-
-    spec = plan.spec
+def _conclude(plan: _Plan, results: Any, elapsed: float) -> int:
+    """Write the results (with ``results.meta``: the sweep's design, outcomes and model hash),
+    print the summary; the exit status."""
     df = results.to_dataframe()
-    sense = "minimize" if results.sense is LXObjectiveSense.MINIMIZE else "maximize"
-    meta = {
-        "spec": str(spec.path),
-        "kind": spec.kind,
-        "sense": sense,
-        "model": canon.name,
-        "parameters": [p.parameter.name for p in spec.parameters],
-        "n": n,
-        "seed": plan.options.seed,
-    }
-    written = write_results(df, plan.output, meta)
+    written = results.save(plan.output)
     solved = int((df["status"] != Status.CANCELLED).sum()) - results.resumed
     rate = solved / elapsed if elapsed > 0 else math.inf
     print(f"Results: {written} ({len(df)} rows); journal: {mask_url(plan.journal)}")
     line = f"Time: {elapsed:.1f} s; {solved} solved here ({rate:,.1f} scenarios/s)"
     print(line + (f", {results.resumed} taken from the journal" if plan.resume else ""))
-    print(summary_table(df, sense=sense, parameters=meta["parameters"]))
+    print(summary_table(results))
     if results.interrupted:
         print("interrupted: the results above are partial; rerun with --resume to finish", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -427,23 +420,18 @@ def _report(args: argparse.Namespace) -> int:
         directory = Path(args.plots) if args.plots else _default_plots(args.results)
         check_plots_folder(directory, "--plots" if args.plots else "the plots folder")
     shown = mask_url(args.results)
-    df, meta = read_results(args.results)
-    missing = {"name", "status", "objective_value"} - set(df.columns)
-    if missing:
-        raise CommandError(
-            f"{shown}: not a results table (no column {', '.join(sorted(missing))})",
-            f"give the output of `{program_name()} run`",
-        )
-    params = parameter_columns(df, meta.get("parameters"))
-    kind = meta.get("kind") or guess_kind(df)
-    print(f"Results {shown}: {len(df)} scenarios{_described(kind, params)}")
-    print(summary_table(df, sense=meta.get("sense"), parameters=params))
-    correlations = rank_correlations(df, params) if kind in SAMPLED and len(params) > 1 else None
-    if correlations is not None and len(correlations):
-        _print_correlations(correlations)
+    results = read_results(args.results)
+    outcome = args.outcome
+    check_outcome(results, outcome, shown)
+    described = _described(results.meta.kind, results.parameter_names)
+    print(f"Results {shown}: {len(results)} scenarios{described}")
+    print(summary_table(results, outcome=outcome))
+    measure = sensitivity(results, outcome)
+    if measure is not None and len(measure):
+        print("\n".join(sensitivity_lines(measure, outcome)))
     if directory is None:
         return EXIT_OK
-    for path in write_plots(df, directory, kind, params, correlations):
+    for path in write_plots(results, directory, outcome=outcome, measure=measure):
         print(f"Plot: {path}")
     return EXIT_OK
 
@@ -453,13 +441,6 @@ def _described(kind: str | None, params: list[str]) -> str:
     if not kind:
         return ""
     return f" ({kind}" + (f", parameters {', '.join(params)})" if params else ")")
-
-
-def _print_correlations(correlations: Any) -> None:
-    print("Sensitivity (rank correlation of each parameter with the objective):")
-    width = max(len(str(p)) for p in correlations.index)
-    for name, value in correlations.items():
-        print(f"  {name:<{width}} {value:+.3f}")
 
 
 def _default_plots(results: str) -> Path:

@@ -1,64 +1,58 @@
-"""Results files of the command line: writing and reading them, the summary table, the plots.
+"""The report of the command line: the summary table, the sensitivity table and the plots of a
+``ScenarioResults`` (as ``runner.read_results`` loads it from any results file; the files
+themselves are ``runner.files``).
 
-A results file is the table of ``ScenarioResults.to_dataframe()`` (``runner.results``) with the
-sweep's metadata (spec, kind, sense, model, parameters, n, seed): Parquet keeps the metadata in
-the file, CSV next to it (``<file>.meta.json``), a SQLite or SQLAlchemy store in a
-``sweep_meta`` table beside ``sweep_results``. A store that holds only a journal (a sweep that
-never finished) is read from the journal, one row per journaled scenario.
+The summary and every plot describe one value column, ``outcome`` (the objective or an outcome
+column), over the same rows: the feasible scenarios other than the baseline that have a value
+(``runner.analysis.sample_rows``); the summary says how many it left out and why. The plots
+follow the sweep's kind (``results.meta.kind``): a tornado for ``one_at_a_time``, the indices'
+bars for ``sobol`` and ``morris``, the distribution (and rank correlations) for sampled sweeps,
+the distribution for the others; a one-parameter sweep also gets its response curve.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..analysis import feasible, feasible_status, parameter_columns
-from ..columns import BASELINE, RESULT_COLUMNS
+from ..analysis import feasible_status, left_out, rank_correlations, sample_rows
+from ..columns import BASELINE
 from ..errors import CommandError
-from ..urls import mask_secrets, mask_url
+from ..files import OUTPUT_SUFFIXES, is_store
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..results import ScenarioResult, ScenarioResults
+
 __all__ = [
-    "STORE_SUFFIXES",
     "OUTPUT_SUFFIXES",
+    "OBJECTIVE",
+    "SAMPLED_KINDS",
+    "INDEX_KINDS",
     "is_store",
-    "write_results",
-    "read_results",
     "summary_table",
-    "guess_kind",
+    "sensitivity",
+    "sensitivity_lines",
     "write_plots",
     "folder_problem",
     "check_plots_folder",
+    "check_outcome",
 ]
 
 logger = logging.getLogger(__name__)
 
-RESULTS_TABLE = "sweep_results"
-META_TABLE = "sweep_meta"
-META_KEY = "lumix_sweep"
-STORE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
-OUTPUT_SUFFIXES = (".parquet", ".csv", *STORE_SUFFIXES)
+OBJECTIVE = "objective_value"
 PERCENTILES = (0, 5, 25, 50, 75, 95, 100)
-#: Scenario-name prefixes of the sweep generators, to tell the kind of a file without metadata.
-KIND_PREFIXES = (
-    ("oat-", "one_at_a_time"),
-    ("grid-", "grid"),
-    ("lhs-", "latin_hypercube"),
-    ("mc-", "monte_carlo"),
-)
+#: Sweeps of random or quasi-random samples: a distribution and rank correlations.
+SAMPLED_KINDS = ("monte_carlo", "latin_hypercube", "quasi_random")
+#: Sweeps analysed by their indices (``ScenarioResults.sobol()`` / ``.morris()``).
+INDEX_KINDS = ("sobol", "morris")
 PLOTS_FIX = "pip install 'lumix-runner[plots]'"
-
-
-def is_store(output: str) -> bool:
-    """A SQLAlchemy URL or a SQLite file (rather than a Parquet or CSV file)."""
-    return "://" in output or Path(output).suffix.lower() in STORE_SUFFIXES
 
 
 def folder_problem(folder: Path) -> tuple[str, str] | None:
@@ -88,192 +82,27 @@ def check_plots_folder(directory: Path, key: str) -> None:
         raise CommandError(f"{key} {directory}: {problem[0]}", problem[1])
 
 
-def _engine(url_or_path: str) -> Any:
-    import sqlalchemy as sa
-
-    if "://" in url_or_path:
-        return sa.create_engine(url_or_path)
-    return sa.create_engine(f"sqlite:///{Path(url_or_path).expanduser().resolve()}")
-
-
-def _meta_path(path: Path) -> Path:
-    return path.with_name(path.name + ".meta.json")
-
-
-# -- writing ------------------------------------------------------------------------------------
-
-
-def write_results(df: pd.DataFrame, output: str, meta: dict[str, Any]) -> str:
-    """Write the results table to ``output`` by its suffix (or URL); returns where it went.
-
-    Parquet keeps ``meta`` in the file; CSV next to it (``<file>.meta.json``); a store in a
-    ``sweep_meta`` table beside ``sweep_results``.
-    """
-    if is_store(output):
-        try:
-            _write_store(df, output, meta)
-        except Exception as exc:  # the store went away, or refuses the table
-            raise CommandError(
-                f"{mask_url(output)}: cannot write the results: {type(exc).__name__}: "
-                f"{mask_secrets(str(exc)).splitlines()[0]}",
-                "check the store (the journal holds every result: `report` reads it)",
-            ) from None
-        return f"{mask_url(output)} (table {RESULTS_TABLE})"
-    path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".csv":
-        df.to_csv(path, index=False)
-        _meta_path(path).write_text(json.dumps(meta, indent=2) + "\n")
-    else:
-        df = df.copy()
-        df.attrs[META_KEY] = meta
-        df.to_parquet(path, index=False)
-    logger.info("wrote %d rows to %s", len(df), path)
-    return str(path)
-
-
-def _write_store(df: pd.DataFrame, output: str, meta: dict[str, Any]) -> None:
-    import pandas as pd
-
-    engine = _engine(output)
-    try:
-        df.to_sql(RESULTS_TABLE, engine, if_exists="replace", index=False)
-        pd.DataFrame({"key": list(meta), "value": [json.dumps(v) for v in meta.values()]}).to_sql(
-            META_TABLE, engine, if_exists="replace", index=False
-        )
-    finally:
-        engine.dispose()
-
-
-# -- reading ------------------------------------------------------------------------------------
-
-
-def read_results(source: str) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The results table and its metadata from a Parquet or CSV file or a store.
-
-    A store without a ``sweep_results`` table (a sweep that never finished) is read from its
-    journal, one row per journaled scenario.
-    """
-    if is_store(source):
-        return _read_store(source)
-    path = Path(source)
-    if not path.is_file():
-        raise CommandError(f"{source}: no such results file", "give the --output path of a finished run")
-    suffix = path.suffix.lower()
-    reader = _FILE_READERS.get(suffix)
-    if reader is None:
-        raise CommandError(
-            f"{source}: cannot tell the format from its suffix {suffix or '(none)'!r}",
-            "give a .parquet, .csv, .sqlite/.db file or a SQLAlchemy URL",
-        )
-    try:
-        return reader(path)
-    except Exception as exc:
-        raise CommandError(
-            f"{source}: cannot read it: {type(exc).__name__}: {exc}", "rerun the sweep"
-        ) from exc
-
-
-def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    import pandas as pd
-
-    df = pd.read_parquet(path)
-    return df, dict(df.attrs.get(META_KEY, {}))
-
-
-def _read_csv(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    import pandas as pd
-
-    meta_file = _meta_path(path)
-    meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
-    return pd.read_csv(path), meta
-
-
-_FILE_READERS: dict[str, Callable[[Path], tuple[pd.DataFrame, dict[str, Any]]]] = {
-    ".parquet": _read_parquet,
-    ".csv": _read_csv,
-}
-
-
-def _read_store(source: str) -> tuple[pd.DataFrame, dict[str, Any]]:
-    if "://" not in source and not Path(source).is_file():
-        raise CommandError(f"{source}: no such results store", "give the --output path of a finished run")
-    shown = mask_url(source)
-    try:
-        engine = _engine(source)
-    except Exception as exc:  # a bad URL, a missing driver
-        raise CommandError(
-            f"{shown}: cannot open it: {type(exc).__name__}: {mask_secrets(str(exc))}",
-            "give a .sqlite/.db file or a SQLAlchemy URL whose driver is installed",
-        ) from None
-    try:
-        return _read_tables(shown, engine)
-    except CommandError:
-        raise
-    except Exception as exc:
-        raise CommandError(
-            f"{shown}: cannot read it: {type(exc).__name__}: {mask_secrets(str(exc)).splitlines()[0]}",
-            "check the store",
-        ) from None
-    finally:
-        engine.dispose()
-
-
-def _read_tables(source: str, engine: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """``sweep_results`` and ``sweep_meta``, else the journal's rows."""
-    import pandas as pd
-    import sqlalchemy as sa
-
-    from ..collector import results_table
-
-    tables = set(sa.inspect(engine).get_table_names())
-    if RESULTS_TABLE in tables:
-        df = pd.read_sql_table(RESULTS_TABLE, engine)
-        meta: dict[str, Any] = {}
-        if META_TABLE in tables:
-            rows = pd.read_sql_table(META_TABLE, engine)
-            meta = {k: json.loads(v) for k, v in zip(rows["key"], rows["value"], strict=True)}
-        return df, meta
-    if results_table.name not in tables:
-        raise CommandError(
-            f"{source}: holds neither {RESULTS_TABLE!r} nor a journal", "give the output of a run"
-        )
-    with engine.connect() as conn:
-        journal = pd.read_sql(sa.select(results_table), conn)
-    return _from_journal(journal, results_table), {}
-
-
-def _from_journal(journal: pd.DataFrame, table: Any) -> pd.DataFrame:
-    """The journal's rows as a results table: its ``RESULT_COLUMNS``, then the parameters."""
-    import pandas as pd
-
-    columns = [c for c in RESULT_COLUMNS if c in table.c]
-    rows = []
-    for row in journal.to_dict("records"):
-        record = {c: row[c] for c in columns}
-        record.update(json.loads(row.get(table.c.parameters.name) or "{}"))
-        rows.append(record)
-    return pd.DataFrame(rows, columns=None if rows else columns)
+def _label(outcome: str) -> str:
+    return "objective" if outcome == OBJECTIVE else outcome
 
 
 # -- the summary --------------------------------------------------------------------------------
 
 
-def summary_table(
-    df: pd.DataFrame, *, sense: str | None = None, parameters: Sequence[str] | None = None
-) -> str:
-    """Counts by status, the baseline and the best scenario, and objective percentiles."""
-    ok = feasible(df)
+def summary_table(results: ScenarioResults, *, outcome: str = OBJECTIVE) -> str:
+    """Counts by status; the baseline's ``outcome``; the best scenario (for the objective, in
+    the model's sense); percentiles of ``outcome`` over the feasible scenarios other than the
+    baseline (the rows of the plots), with how many were left out and why."""
+    df = results.to_dataframe()
     lines = _status_lines(df)
-    base_obj = _baseline_objective(df, ok)
-    if base_obj is not None:
-        lines.append(f"Baseline objective: {base_obj:,.6g}")
-    solved = df[ok]
-    if len(solved):
-        lines.append(_best_line(df, solved, sense, base_obj, parameter_columns(df, parameters)))
-        lines += _percentile_lines(solved)
-    else:
-        lines.append("No feasible scenario.")
+    base = _baseline_value(df, outcome)
+    if base is not None:
+        lines.append(f"Baseline {_label(outcome)}: {base:,.6g}")
+    best = results.best() if outcome == OBJECTIVE else None
+    if best is not None:
+        lines.append(_best_line(results, best, base))
+    sample = df.loc[sample_rows(df, outcome), outcome].to_numpy(dtype=float)
+    lines += _percentile_lines(sample, outcome, left_out(df, outcome))
     lines += _failure_lines(df)
     return "\n".join(lines)
 
@@ -281,54 +110,58 @@ def summary_table(
 def _status_lines(df: pd.DataFrame) -> list[str]:
     total = len(df)
     lines = [f"{'status':<12} {'count':>8} {'share':>7}"]
-    for status, count in df["status"].value_counts().items():
+    for status, count in df["status"].astype(str).value_counts().items():
         lines.append(f"{status:<12} {count:>8} {count / total:>7.1%}")
     lines.append(f"{'total':<12} {total:>8}")
     return lines
 
 
-def _baseline_objective(df: pd.DataFrame, ok: pd.Series) -> float | None:
-    base = df[df["name"] == BASELINE]
-    if len(base) and bool(ok[base.index[0]]):
-        return float(base["objective_value"].iloc[0])
+def _baseline_value(df: pd.DataFrame, outcome: str) -> float | None:
+    base = df.index[df["name"] == BASELINE]
+    if len(base) and bool(feasible_status(df)[base[0]]) and not math.isnan(df.at[base[0], outcome]):
+        return float(df.at[base[0], outcome])
     return None
 
 
-def _best_line(
-    df: pd.DataFrame, solved: pd.DataFrame, sense: str | None, base_obj: float | None, params: list[str]
-) -> str:
-    maximize = sense != "minimize"
-    objective = solved["objective_value"]
-    best = df.loc[objective.idxmax() if maximize else objective.idxmin()]
-    change = ""
-    if base_obj:
-        change = f" ({(best['objective_value'] - base_obj) / abs(base_obj):+.2%} vs baseline)"
+def _best_line(results: ScenarioResults, best: ScenarioResult, base: float | None) -> str:
+    """The best feasible scenario (``results.best()``, in the model's sense)."""
+    from lumix import LXObjectiveSense
+
+    maximize = results.sense is not LXObjectiveSense.MINIMIZE
+    value = best.objective_value or 0.0  # best() has an objective
+    change = f" ({(value - base) / abs(base):+.2%} vs baseline)" if base else ""
     values = ", ".join(
-        f"{p}={best[p]:.4g}" for p in params if isinstance(best[p], int | float) and math.isfinite(best[p])
+        f"{p}={v:.4g}"
+        for p, v in best.parameters.items()
+        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
     )
-    return (
-        f"Best ({'max' if maximize else 'min'}): {best['name']} objective {best['objective_value']:,.6g}"
-        f"{change}" + (f" at {values}" if values else "")
-    )
+    where = f" at {values}" if values else ""
+    return f"Best ({'max' if maximize else 'min'}): {best.name} objective {value:,.6g}{change}{where}"
 
 
-def _percentile_lines(solved: pd.DataFrame) -> list[str]:
+def _left_out_text(reasons: pd.Series) -> str:
+    counts = reasons.value_counts()
+    return ", ".join(f"{n} {why}" for why, n in counts.items()) or "none"
+
+
+def _percentile_lines(sample: Any, outcome: str, reasons: pd.Series) -> list[str]:
     import numpy as np
 
-    objective = solved["objective_value"].to_numpy(dtype=float)
+    left = f"left out: {_left_out_text(reasons)}"
+    if not len(sample):
+        return [f"No feasible scenario with a value of {outcome} besides the baseline ({left})."]
     heads = [{0: "min", 100: "max"}.get(q, f"p{q}") for q in PERCENTILES]
-    cells = [f"{v:,.6g}" for v in np.percentile(objective, PERCENTILES)]
+    cells = [f"{v:,.6g}" for v in np.percentile(sample, PERCENTILES)]
     width = max(10, *(len(c) for c in cells))
+    what = "Objective" if outcome == OBJECTIVE else outcome
     return [
-        f"Objective percentiles ({len(solved)} feasible scenarios):",
+        f"{what} percentiles over {len(sample)} feasible scenarios (baseline excluded; {left}):",
         "  " + " ".join(f"{h:>{width}}" for h in heads),
         "  " + " ".join(f"{c:>{width}}" for c in cells),
     ]
 
 
 def _failure_lines(df: pd.DataFrame) -> list[str]:
-    if "error" not in df.columns:
-        return []
     failed = df[~feasible_status(df) & df["error"].notna()]
     if not len(failed):
         return []
@@ -336,49 +169,88 @@ def _failure_lines(df: pd.DataFrame) -> list[str]:
     return [f"First failure: {first['name']}: {str(first['error']).splitlines()[0]}"]
 
 
-def guess_kind(df: pd.DataFrame) -> str | None:
-    """The sweep kind from the scenario names (for a results file without metadata)."""
-    names = df["name"].astype(str)
-    for prefix, kind in KIND_PREFIXES:
-        if names.str.startswith(prefix).any():
-            return kind
+# -- sensitivity --------------------------------------------------------------------------------
+
+
+def sensitivity(results: ScenarioResults, outcome: str = OBJECTIVE) -> pd.Series | pd.DataFrame | None:
+    """The sensitivity measure the sweep's kind calls for: the Sobol or Morris table of a
+    ``sobol`` / ``morris`` sweep, the rank correlations of a sampled sweep with more than one
+    parameter, else ``None``. Indices that cannot be computed (e.g. scenarios without a value)
+    are ``None`` with a warning saying why."""
+    kind = results.meta.kind
+    if kind in INDEX_KINDS:
+        analyse = results.sobol if kind == "sobol" else results.morris
+        try:
+            return analyse(outcome)
+        except ValueError as exc:
+            logger.warning("no %s indices of %s: %s", kind, outcome, exc)
+            return None
+    params = results.parameter_names
+    if kind in SAMPLED_KINDS and len(params) > 1:
+        return rank_correlations(results.to_dataframe(), params, outcome=outcome)
     return None
+
+
+def sensitivity_lines(measure: pd.Series | pd.DataFrame, outcome: str = OBJECTIVE) -> list[str]:
+    """The report's text of ``sensitivity()``: one line per parameter."""
+    import pandas as pd
+
+    what = "the objective" if outcome == OBJECTIVE else outcome
+    if isinstance(measure, pd.Series):
+        width = max(len(str(p)) for p in measure.index)
+        head = f"Sensitivity (rank correlation of each parameter with {what}):"
+        return [head] + [f"  {name:<{width}} {value:+.3f}" for name, value in measure.items()]
+    title = "Sobol indices" if "S1" in measure.columns else "Morris measures"
+    text = measure.to_string(float_format=lambda v: f"{v:.4f}")
+    return [f"{title} of {what} (conf: half-width of the confidence interval):"] + [
+        f"  {line}" for line in text.splitlines()
+    ]
 
 
 # -- plots --------------------------------------------------------------------------------------
 
 
 def write_plots(
-    df: pd.DataFrame,
+    results: ScenarioResults,
     directory: Path,
-    kind: str | None,
-    params: list[str],
-    correlations: pd.Series | None = None,
+    *,
+    outcome: str = OBJECTIVE,
+    measure: pd.Series | pd.DataFrame | None = None,
 ) -> list[Path]:
-    """The report's PNGs in ``directory``: ``distribution.png``, ``tornado.png``
-    (one-at-a-time), ``sensitivity.png`` (rank correlations), ``response_<parameter>.png``
-    (one parameter); returns the paths written. A plot that does not apply is skipped with a
-    warning."""
-    jobs = _plot_jobs(df, kind, params, correlations)
-    return [path for name, make in jobs if (path := _plot(name, make, directory)) is not None]
+    """The report's PNGs of ``outcome`` in ``directory``, by the sweep's kind:
+    ``tornado.png`` (one_at_a_time), ``indices.png`` (sobol, morris: ``measure``),
+    ``distribution.png`` and ``sensitivity.png`` (rank correlations: ``measure``) for sampled
+    sweeps, ``distribution.png`` for the others, and ``response_<parameter>.png`` for a
+    one-parameter sweep. Plots of an outcome other than the objective end in ``_<outcome>``.
+    Returns the paths written; a plot that does not apply is skipped with a warning."""
+    jobs = _plot_jobs(results, outcome, measure)
+    suffix = "" if outcome == OBJECTIVE else f"_{_file_safe(outcome)}"
+    written = (_plot(f"{name}{suffix}.png", make, directory) for name, make in jobs)
+    return [path for path in written if path is not None]
 
 
 def _plot_jobs(
-    df: pd.DataFrame, kind: str | None, params: list[str], correlations: pd.Series | None
+    results: ScenarioResults, outcome: str, measure: pd.Series | pd.DataFrame | None
 ) -> list[tuple[str, Callable[[Path], Path]]]:
-    """``(file name, writer)`` of each plot that applies to these results."""
+    """``(file stem, writer)`` of each plot that applies to these results."""
+    import pandas as pd
+
     plots = _plots_module()
-    table = df[[c for c in df.columns if c in params or c in RESULT_COLUMNS]]
+    kind, params = results.meta.kind, results.parameter_names
+    df = results.to_dataframe()
     jobs: list[tuple[str, Callable[[Path], Path]]] = []
-    if (feasible(df) & (df["name"] != BASELINE)).any():
-        jobs.append(("distribution.png", lambda p: plots.distribution(table, p)))
     if kind == "one_at_a_time" and params:
-        jobs.append(("tornado.png", lambda p: plots.tornado(table, p)))
-    if correlations is not None and len(correlations):
-        jobs.append(("sensitivity.png", lambda p: plots.correlations(correlations, p)))
-    if len(params) == 1:
-        name = f"response_{_file_safe(params[0])}.png"
-        jobs.append((name, lambda p: plots.response_curve(table, params[0], p)))
+        jobs.append(("tornado", lambda p: plots.tornado(results, p, outcome=outcome)))
+    elif kind in INDEX_KINDS:
+        if isinstance(measure, pd.DataFrame):
+            jobs.append(("indices", lambda p: plots.indices(measure, p, outcome=outcome)))
+    elif sample_rows(df, outcome).any():
+        jobs.append(("distribution", lambda p: plots.distribution(results, p, outcome=outcome)))
+    if isinstance(measure, pd.Series) and len(measure):
+        jobs.append(("sensitivity", lambda p: plots.correlations(measure, p, outcome=outcome)))
+    if len(params) == 1 and kind not in INDEX_KINDS:
+        name = f"response_{_file_safe(params[0])}"
+        jobs.append((name, lambda p: plots.response_curve(results, params[0], p, outcome=outcome)))
     return jobs
 
 
@@ -402,3 +274,15 @@ def _plot(name: str, make: Callable[[Path], Path], directory: Path) -> Path | No
 
 def _file_safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def check_outcome(results: ScenarioResults, outcome: str, source: str) -> None:
+    """Refuse a ``--outcome`` that is not a numeric column of the results read from ``source``."""
+    df = results.to_dataframe()
+    if outcome in df.columns and df[outcome].dtype.kind in "fiu":
+        return
+    choices = ", ".join([OBJECTIVE, *results.outcome_names])
+    raise CommandError(
+        f"{source}: --outcome {outcome!r} is not a numeric column of the results",
+        f"give one of: {choices}",
+    )

@@ -15,29 +15,59 @@ A spec has three tables::
     keep = "summary"                    # summary | values | full
     output = "results/sweep.parquet"    # .parquet, .csv, .sqlite/.db or a SQLAlchemy URL
     store = "results/sweep.journal.sqlite"  # the journal (default: next to the output)
-    seed = 42                           # latin_hypercube / monte_carlo (default 0)
+    seed = 42                           # the sampled kinds (default 0)
 
     [sweep]
-    kind = "latin_hypercube"            # grid | one_at_a_time | latin_hypercube | monte_carlo
-    n = 5000                            # latin_hypercube / monte_carlo ($LUMIX_SWEEP_N wins)
+    kind = "latin_hypercube"            # grid | one_at_a_time | latin_hypercube | monte_carlo |
+                                        # quasi_random | sobol | morris
+    n = 5000                            # sampled kinds ($LUMIX_SWEEP_N wins); sobol: base samples
+                                        # (n (d + 2) scenarios); morris: trajectories (n (d + 1))
+    method = "sobol"                    # quasi_random: sobol | halton
+    levels = 4                          # morris: the grid's levels (even)
+    correlation = [[1, 0.6], [0.6, 1]]  # latin_hypercube, monte_carlo, quasi_random: rank
+                                        # correlations over the parameters in order, or pairs:
+                                        # [[sweep.correlations]] parameters = ["a", "b"], rank = 0.6
 
     [[sweep.parameters]]
-    name = "machine"                    # the results column (default: target.on_how)
+    name = "machine"                    # the results column, an identifier (default: target_on_how)
     target = "capacity[1]"              # constraint (on = rhs, coefficient) or variable
-    on = "rhs"                          # rhs | lower | upper | objective | coefficient | data
+    on = "rhs"                          # rhs | lower | upper | objective | coefficient | data | choice
     how = "multiply"                    # set | multiply | add
-    low = 0.8                           # latin_hypercube; grid / one_at_a_time with points
-    high = 1.2
+    type = "float"                      # float | integer | boolean | categorical
+    low = 0.8                           # sampled kinds: uniform on [low, high];
+    high = 1.2                          # grid / one_at_a_time: with points
 
-Per kind, a parameter takes: ``grid``: ``values = [...]`` or ``low``, ``high``, ``points``;
-``one_at_a_time``: ``base`` and ``values`` (or ``low``, ``high``, ``points``);
-``latin_hypercube``: ``low``, ``high``; ``monte_carlo``: ``distribution`` = ``"normal"``
-(``mean``, ``std``), ``"uniform"`` (``low``, ``high``), ``"lognormal"`` (``mu``, ``sigma``
-of the logarithm) or ``"triangular"`` (``low``, ``mode``, ``high``). ``on = "data"`` takes
-``apply = "module:function"``, called as ``function(model, value)`` on each scenario's copy.
+    [sweep.fragments.plant3_down]       # a named scenario fragment (selected by a choice):
+    apply = "sweep_model:close_plant"   # fn(model) on the scenario's copy, and/or changes
+    changes = [{ target = "capacity[plant3]", on = "rhs", how = "set", value = 0 }]
+
+    [[outcomes]]                        # optional: KPIs read from each solution, one column each
+    name = "chairs"                     # the column (default: derived, see lumix.outcomes)
+    kind = "value"                      # value | sum | max | min | mean | activity | slack |
+                                        # shadow_price | goal_deviation | objective
+    target = "production[1]"            # a variable (family or column), a row, or a goal
+    weights = { "1" = 2.5, "2" = 1.0 }  # kind = "sum" only: weight per key (others weigh 0)
+    side = "neg"                        # kind = "goal_deviation" only: pos | neg | total
+
+Per kind, a (float) parameter takes: ``grid``: ``values = [...]`` or ``low``, ``high``,
+``points``; ``one_at_a_time``: ``base`` and ``values`` (or ``low``, ``high``, ``points``); the
+sampled kinds (``SAMPLED``): ``low`` and ``high`` (uniform), or ``distribution`` =
+``"uniform"`` (``low``, ``high``), ``"normal"`` (``mean``, ``std``) or ``"lognormal"`` (``mu``,
+``sigma`` of the logarithm), both truncated to ``low`` / ``high`` when given, or
+``"triangular"`` (``low``, ``mode``, ``high``); ``morris`` needs bounded values.
+``type = "integer"``: whole ``low`` and ``high`` (every integer between, equally likely) or
+``values``; ``"boolean"``: ``probability`` of true (default 0.5); ``"categorical"``:
+``levels = ["A", "B", "C"]`` and optional ``weights``. A grid takes every level of a boolean or
+categorical parameter; one_at_a_time moves it from ``base`` to each other level. A boolean or
+categorical parameter selects fragments (``on = "choice"``, implied by ``fragments = { true =
+"plant3_down" }``: level -> fragment name; a level without one changes nothing), or its value
+goes to ``apply`` (``on = "data"``); numeric levels may also change a target. ``on = "data"``
+takes ``apply = "module:function"``, called as ``function(model, value)`` on each scenario's
+copy. The results column holds the value: a float, an int, a bool or the level's name.
 
 The keys of each table, their types and allowed values are data (``TOP``, ``MODEL``, ``RUN``,
-``SWEEP``, ``PARAMETER``, ``BY_KIND``, ``DISTRIBUTIONS``) read by one checker
+``SWEEP``, ``SWEEP_OPTIONS``, ``PARAMETER``, ``BY_KIND``, ``TYPE_KEYS``, ``DISTRIBUTIONS``,
+``FRAGMENT``, ``CHANGE``, ``CORRELATION``) read by one checker
 (``_Reader.fields``). Every problem is a ``SpecError`` naming the file, the key
 (``[sweep.parameters][1].high``; parameters count from 0) and the fix. Relative paths in
 ``[run]`` are relative to the current directory.
@@ -59,26 +89,47 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
+
 from lumix import DetachError, LXModel, ScenarioError
+from lumix.outcomes import GOAL_SIDES, OUTCOME_KINDS, Outcome, ResolvedOutcomes
 from lumix.scenario import KEEP_VALUES, Keep
 from lumix.utils.naming import close_matches, did_you_mean
 
 from ..backends import BACKEND_NAMES
+from ..columns import RESULT_COLUMNS, check_column_name, column_name
 from ..errors import SpecError
 from ..sweeps import (
     ALLOWED_HOW,
     HOW_VALUES,
     ON_VALUES,
+    QMC_METHODS,
+    Distribution,
+    Fragment,
     How,
     On,
     Parameter,
+    boolean,
+    categorical,
+    choice_param,
     data_param,
+    fragment,
     grid,
+    integer,
     latin_hypercube,
+    lognormal,
     monte_carlo,
+    morris,
+    normal,
     one_at_a_time,
     param,
+    quasi_random,
+    sobol,
+    triangular,
+    uniform,
 )
+from ..sweeps.correlation import correlation_matrix
+from ..sweeps.parameters import shown
 from .report import OUTPUT_SUFFIXES, folder_problem
 
 __all__ = [
@@ -95,9 +146,16 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("grid", "one_at_a_time", "latin_hypercube", "monte_carlo")
 #: Kinds whose size is ``n`` (sampled), not the parameters' values.
-SAMPLED = ("latin_hypercube", "monte_carlo")
+SAMPLED = ("latin_hypercube", "monte_carlo", "quasi_random", "sobol", "morris")
+KINDS = ("grid", "one_at_a_time", *SAMPLED)
+#: What ``n`` counts where it is not the number of scenarios (``d`` parameters).
+N_MEANS = {
+    "sobol": "the base samples (n (d + 2) scenarios)",
+    "morris": "the trajectories (n (d + 1) scenarios)",
+}
+#: Kinds that take rank correlations between parameters (Iman-Conover).
+CORRELATED = ("latin_hypercube", "monte_carlo", "quasi_random")
 #: ``distribution`` -> the numbers it takes.
 DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "normal": ("mean", "std"),
@@ -105,6 +163,10 @@ DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "lognormal": ("mu", "sigma"),
     "triangular": ("low", "mode", "high"),
 }
+#: Distributions that ``low`` / ``high`` truncate.
+TRUNCATED = ("normal", "lognormal")
+#: A parameter's ``type``: the type of its values.
+TYPES = ("float", "integer", "boolean", "categorical")
 N_ENV = "LUMIX_SWEEP_N"
 DEFAULT_POINTS = 5
 #: ``on`` values that change a variable (column side); the others name a constraint.
@@ -130,6 +192,17 @@ class Field:
     minimum: int | None = None
     check: Check | None = None
     key: str = ""
+
+
+def _column_name(name: str, value: str) -> tuple[str, str] | None:
+    """A results column's name: an identifier (``runner.columns.check_column_name``)."""
+    try:
+        check_column_name(value, name)
+    except ValueError:
+        example = column_name(value) if column_name(value).isidentifier() else "x_1"
+        problem = f"{value!r} is not an identifier (letters, digits and _, no dots or brackets)"
+        return problem, f'use name = "{example}"'
+    return None
 
 
 def _positive(name: str, value: float) -> tuple[str, str] | None:
@@ -168,6 +241,7 @@ TOP: dict[str, Field] = {
     "model": Field("table", required=True, key="[model]"),
     "run": Field("table", key="[run]"),
     "sweep": Field("table", required=True, key="[sweep]"),
+    "outcomes": Field("any"),
 }
 MODEL: dict[str, Field] = {
     "factory": Field("string", required=True, check=_function_form(FACTORY_WHAT)),
@@ -189,18 +263,53 @@ SWEEP: dict[str, Field] = {
     "kind": Field("string", required=True, choices=KINDS),
     "n": Field("integer", minimum=1),
     "prefix": Field("string"),
+    "method": Field("string", choices=QMC_METHODS),
+    "levels": Field("integer", minimum=2),
+    "correlation": Field("matrix"),
+    "correlations": Field("any"),
+    "fragments": Field("table", key="[sweep.fragments]"),
     "parameters": Field("any"),
+}
+#: ``[sweep]`` keys that only some kinds take.
+SWEEP_OPTIONS: dict[str, tuple[str, ...]] = {
+    "method": ("quasi_random",),
+    "levels": ("morris",),
+    "correlation": CORRELATED,
+    "correlations": CORRELATED,
+}
+#: ``[sweep.fragments.NAME]``: a named scenario fragment.
+FRAGMENT: dict[str, Field] = {
+    "apply": Field("string", check=_function_form("a function fn(model)")),
+    "changes": Field("any"),
+}
+#: One change of a fragment (``[sweep.fragments.NAME].changes``).
+CHANGE: dict[str, Field] = {
+    "target": Field("string", required=True),
+    "on": Field("string", default="rhs", choices=tuple(o for o in ON_VALUES if o not in ("data", "choice"))),
+    "how": Field("string", default="multiply", choices=HOW_VALUES),
+    "variable": Field("string"),
+    "value": Field("number", required=True),
+}
+#: ``[[sweep.correlations]]``: the rank correlation of two parameters.
+CORRELATION: dict[str, Field] = {
+    "parameters": Field("any", required=True),
+    "rank": Field("number", required=True),
 }
 #: ``[[sweep.parameters]]``: every key a parameter may have (``BY_KIND`` says which per kind).
 PARAMETER: dict[str, Field] = {
-    "name": Field("string"),
+    "name": Field("string", check=_column_name),
     "target": Field("string"),
-    "on": Field("string", default="rhs", choices=ON_VALUES),
+    "on": Field("string", choices=ON_VALUES),
     "how": Field("string", choices=HOW_VALUES),
     "variable": Field("string"),
     "apply": Field("string", check=_function_form(APPLY_WHAT)),
+    "type": Field("string", default="float", choices=TYPES),
+    "fragments": Field("table"),
     "values": Field("numbers"),
-    "base": Field("number"),
+    "base": Field("scalar"),
+    "levels": Field("scalars"),
+    "weights": Field("numbers"),
+    "probability": Field("number"),
     "low": Field("number"),
     "high": Field("number"),
     "points": Field("integer", minimum=1),
@@ -212,11 +321,34 @@ PARAMETER: dict[str, Field] = {
     "mode": Field("number"),
 }
 COMMON = frozenset({"name", "target", "on", "how", "variable", "apply"})
+#: ``[[outcomes]]``: one outcome each (``lumix.outcomes.Outcome``).
+OUTCOME: dict[str, Field] = {
+    "name": Field("string"),
+    "kind": Field("string", required=True, choices=OUTCOME_KINDS),
+    "target": Field("string"),
+    "weights": Field("table"),
+    "side": Field("string", choices=GOAL_SIDES),
+}
+#: An outcome kind's example target (the fix of a missing one).
+_OUTCOME_TARGETS = {
+    **dict.fromkeys(("sum", "max", "min", "mean"), "'production' or 'production[7]'"),
+    "value": "'production[7]'",
+    **dict.fromkeys(("activity", "slack", "shadow_price"), "'capacity[1]'"),
+    "goal_deviation": "'volume' (a goal's name)",
+}
+_DISTRIBUTION_KEYS = frozenset({"distribution", *(k for ks in DISTRIBUTIONS.values() for k in ks)})
+_TYPED = frozenset({"type", "levels", "fragments"})
 BY_KIND: dict[str, frozenset[str]] = {
-    "grid": frozenset({"values", "low", "high", "points"}),
-    "one_at_a_time": frozenset({"base", "values", "low", "high", "points"}),
-    "latin_hypercube": frozenset({"low", "high"}),
-    "monte_carlo": frozenset({"distribution", *(k for ks in DISTRIBUTIONS.values() for k in ks)}),
+    "grid": frozenset({"values", "low", "high", "points", *_TYPED}),
+    "one_at_a_time": frozenset({"base", "values", "low", "high", "points", *_TYPED}),
+    **dict.fromkeys(SAMPLED, frozenset({*_DISTRIBUTION_KEYS, "weights", "probability", *_TYPED})),
+}
+#: The keys each ``type`` takes (besides ``COMMON`` ones, ``type`` and ``fragments``).
+TYPE_KEYS: dict[str, frozenset[str]] = {
+    "float": frozenset({"values", "base", "points", *_DISTRIBUTION_KEYS}),
+    "integer": frozenset({"values", "base", "low", "high"}),
+    "boolean": frozenset({"base", "probability"}),
+    "categorical": frozenset({"levels", "base", "weights"}),
 }
 #: How a missing required key is fixed, by its type.
 MISSING_FIX = {
@@ -224,6 +356,8 @@ MISSING_FIX = {
     "number": "add {name} = <number> to {table}",
     "integer": "add {name} = <whole number> to {table}",
     "numbers": "add {name} = [...] to {table}",
+    "scalar": "add {name} = <value> to {table}",
+    "scalars": "add {name} = [...] to {table}",
 }
 
 
@@ -238,26 +372,41 @@ def _on_rules(on: str) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str,
             ),
             "name": ("a data parameter needs a name", 'add name = "..." (its results column)'),
         }
-        forbids = {k: (f"on = 'data' does not use {k}", f"remove {k}") for k in ("target", "variable")}
+        forbids = {
+            k: (f"on = 'data' does not use {k}", f"remove {k}") for k in ("target", "variable", "fragments")
+        }
+        return needs, forbids
+    if on == "choice":
+        needs = {
+            "fragments": (
+                "on = 'choice' needs its fragments",
+                'add fragments = { <level> = "<fragment name>" }',
+            ),
+            "name": ("a choice needs a name", 'add name = "..." (its results column)'),
+        }
+        forbids = {
+            k: (f"on = 'choice' does not use {k}", f"remove {k}") for k in ("target", "variable", "apply")
+        }
         return needs, forbids
     example = "'capacity' or 'capacity[2]'" if on in ("rhs", "coefficient") else "'production'"
     needs = {"target": (f"on = {on!r} needs a target", f"add target = {example}")}
-    forbids = {"apply": (f"apply is only used with on = 'data', not {on!r}", "remove apply")}
+    forbids = {
+        "apply": (f"apply is only used with on = 'data', not {on!r}", "remove apply"),
+        "fragments": (f"fragments are only used with on = 'choice', not {on!r}", "remove fragments"),
+    }
     return needs, forbids
 
 
-def _frozen_distribution(name: str, v: Mapping[str, float]) -> Any:
-    """The frozen ``scipy.stats`` distribution of ``distribution = name`` with numbers ``v``."""
-    from scipy import stats
-
+def _float_distribution(name: str, v: Mapping[str, Any]) -> Distribution:
+    """The distribution of ``distribution = name`` with the checked numbers ``v`` (``low`` /
+    ``high`` truncate a normal or lognormal)."""
     if name == "normal":
-        return stats.norm(v["mean"], v["std"])
+        return normal(v["mean"], v["std"], low=v["low"], high=v["high"])
     if name == "lognormal":
-        return stats.lognorm(s=v["sigma"], scale=math.exp(v["mu"]))
-    low, width = v["low"], v["high"] - v["low"]
+        return lognormal(v["mu"], v["sigma"], low=v["low"], high=v["high"])
     if name == "uniform":
-        return stats.uniform(low, width)
-    return stats.triang((v["mode"] - low) / width, loc=low, scale=width)
+        return uniform(v["low"], v["high"])
+    return triangular(v["low"], v["mode"], v["high"])
 
 
 # -- the checked spec ---------------------------------------------------------------------------
@@ -284,39 +433,80 @@ class ParameterSpec:
 
     index: int
     parameter: Parameter
-    values: list[float] | None = None  # grid, one_at_a_time
-    base: float | None = None  # one_at_a_time
-    low: float | None = None  # latin_hypercube
-    high: float | None = None
-    distribution: Any = None  # monte_carlo: a frozen scipy.stats distribution
+    values: list[Any] | None = None  # grid, one_at_a_time
+    base: Any = None  # one_at_a_time
+    marginal: Distribution | None = None  # the sampled kinds
 
     @property
     def key(self) -> str:
         return f"[sweep.parameters][{self.index}]"
 
-    def probe(self) -> float:
+    def probe(self) -> Any:
         """A representative value, used to check the parameter before the sweep runs."""
         if self.base is not None:
             return self.base
         if self.values:
             return self.values[0]
-        if self.low is not None and self.high is not None:
-            return (self.low + self.high) / 2
-        return float(self.distribution.median())
+        assert self.marginal is not None, "a sampled parameter has its distribution"
+        return self.marginal.values(np.array([0.5]))[0]
+
+    def all_values(self) -> list[Any]:
+        """Every value it may take that is known before sampling (a discrete one's levels)."""
+        levels = list(self.marginal.levels or ()) if self.marginal is not None else []
+        return [*([] if self.base is None else [self.base]), *(self.values or []), *levels]
 
 
-#: ``kind -> generator(parameter specs, n, seed, {"prefix": ...})``.
+@dataclass
+class ChangeSpec:
+    """One change of a fragment: where it is, the ``Parameter`` and its value."""
+
+    key: str
+    parameter: Parameter
+    value: float
+
+
+@dataclass
+class FragmentSpec:
+    """One ``[sweep.fragments.NAME]`` table: its changes, its ``apply`` and the ``Fragment``."""
+
+    name: str
+    changes: list[ChangeSpec]
+    apply: Callable[[LXModel], Any] | None
+    fragment: Fragment
+
+    @property
+    def key(self) -> str:
+        return f"[sweep.fragments.{self.name}]"
+
+
+@dataclass
+class OutcomeSpec:
+    """One ``[[outcomes]]`` entry: where it is, its column name and the ``Outcome``."""
+
+    index: int
+    name: str
+    outcome: Outcome
+
+    @property
+    def key(self) -> str:
+        return f"[outcomes][{self.index}]"
+
+
+def _sampled(generator: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
+    return lambda specs, n, seed, kw: generator({s.parameter: s.marginal for s in specs}, n, seed, **kw)
+
+
+#: ``kind -> generator(parameter specs, n, seed, {"prefix": ..., design options})``.
 _GENERATORS: dict[str, Callable[..., list[Any]]] = {
     "grid": lambda specs, n, seed, kw: grid({s.parameter: s.values for s in specs}, **kw),
     "one_at_a_time": lambda specs, n, seed, kw: one_at_a_time(
         {s.parameter: s.base for s in specs}, {s.parameter: s.values for s in specs}, **kw
     ),
-    "latin_hypercube": lambda specs, n, seed, kw: latin_hypercube(
-        {s.parameter: (s.low, s.high) for s in specs}, n, seed, **kw
-    ),
-    "monte_carlo": lambda specs, n, seed, kw: monte_carlo(
-        {s.parameter: s.distribution for s in specs}, n, seed, **kw
-    ),
+    "latin_hypercube": _sampled(latin_hypercube),
+    "monte_carlo": _sampled(monte_carlo),
+    "quasi_random": _sampled(quasi_random),
+    "sobol": _sampled(sobol),
+    "morris": _sampled(morris),
 }
 
 
@@ -333,9 +523,37 @@ class SweepSpec:
     n: int | None
     prefix: str | None
     parameters: list[ParameterSpec] = field(default_factory=list)
+    outcomes: list[OutcomeSpec] = field(default_factory=list)
+    #: The generator's design options (``method``, ``levels``, ``correlation``).
+    design: dict[str, Any] = field(default_factory=dict)
+    fragments: dict[str, FragmentSpec] = field(default_factory=dict)
 
     def error(self, key: str, problem: str, fix: str) -> SpecError:
         return SpecError(self.shown, key, problem, fix)
+
+    @property
+    def named_outcomes(self) -> dict[str, Outcome]:
+        """``run_scenarios(outcomes=...)`` of the spec's ``[[outcomes]]``."""
+        return {o.name: o.outcome for o in self.outcomes}
+
+    def check_outcomes(self, canon: Any) -> None:
+        """Resolve each outcome against the compiled model: a ``SpecError`` at its ``target``
+        (or ``weights``) for a name the model lacks."""
+        from lumix.scenario import Resolver
+
+        resolver = Resolver(canon)
+        for spec in self.outcomes:
+            try:
+                ResolvedOutcomes({spec.name: spec.outcome}, resolver)
+            except ScenarioError as exc:
+                problem = str(exc).removeprefix(f"outcome {spec.name!r}: ")
+                field_ = "weights" if "weight" in problem else "target"
+                what = "goal" if spec.outcome.kind == "goal_deviation" else "name"
+                raise self.error(
+                    f"{spec.key}.{field_}",
+                    problem,
+                    f"name a {what} the model has" if field_ == "target" else "weigh keys the family has",
+                ) from exc
 
     # -- the model ----------------------------------------------------------------------------
     def build_model(self) -> LXModel:
@@ -386,20 +604,24 @@ class SweepSpec:
                 "fix the model so that LXOptimizer().solve(model) works",
             ) from exc
         resolver = Resolver(canon)
+        self.check_fragments(model, canon, resolver)
         for spec in self.parameters:
             p = spec.parameter
             if p.on == "data":
                 self._check_data(model, spec)
                 continue
+            if p.on == "choice":
+                continue  # its fragments are checked above, once each
             scenario = LXScenario(f"check {p.name}")
             p.add_to(scenario, spec.probe())
             try:
                 resolver.resolve_scenario(scenario)
             except ScenarioError as exc:
                 raise self.unknown_target(spec, canon, exc) from exc
+        self.check_outcomes(canon)
         return canon
 
-    def unknown_target(self, spec: ParameterSpec, canon: Any, exc: Exception) -> SpecError:
+    def unknown_target(self, spec: ParameterSpec | ChangeSpec, canon: Any, exc: Exception) -> SpecError:
         """The ``SpecError`` of a target (or coefficient variable) the model does not have."""
         p = spec.parameter
         in_variable = p.on == "coefficient" and f"variable {p.variable!r}" in str(exc)
@@ -419,33 +641,60 @@ class SweepSpec:
     def _check_data(self, model: LXModel, spec: ParameterSpec) -> None:
         p = spec.parameter
         assert p.apply is not None  # Parameter(on="data") checked it
+        apply, value = p.apply, spec.probe()
+        self._try_on_a_copy(
+            model,
+            f"{spec.key}.apply",
+            lambda trial: apply(trial, value),
+            f"{_callable_name(apply)}(model, {shown(value)})",
+        )
+
+    def _try_on_a_copy(self, model: LXModel, key: str, change: Callable[[LXModel], Any], call: str) -> None:
+        """Run ``change`` on a copy of ``model`` and compile it: a ``SpecError`` at ``key``
+        when it fails."""
         try:
             trial = copy.deepcopy(model)
         except DetachError as exc:
             raise self.error(
                 "[model].factory",
-                f"the model cannot be copied for data parameters: {exc}",
+                f"the model cannot be copied for data parameters and fragments: {exc}",
                 "let the model's callables capture plain values, not sessions, engines or connections",
             ) from exc
         try:
-            returned = p.apply(trial, spec.probe())
+            returned = change(trial)
             trial = returned if isinstance(returned, LXModel) else trial
             trial.to_canonical()
         except Exception as exc:
             raise self.error(
-                f"{spec.key}.apply",
-                f"{_callable_name(p.apply)}(model, {spec.probe():g}) failed on a copy of the "
-                f"model: {_describe(exc)}",
-                "make apply(model, value) change the data of the model it is given "
+                key,
+                f"{call} failed on a copy of the model: {_describe(exc)}",
+                "make the function change the data of the model it is given "
                 "(for example the instances of model.get_variable(...).get_instances())",
             ) from exc
+
+    def check_fragments(self, model: LXModel, canon: Any, resolver: Any) -> None:
+        """Each fragment's changes name elements the model has; its ``apply`` runs on a copy."""
+        from lumix.analysis import LXScenario
+
+        for piece in self.fragments.values():
+            for change in piece.changes:
+                scenario = LXScenario(f"check {change.key}")
+                change.parameter.add_to(scenario, change.value)
+                try:
+                    resolver.resolve_scenario(scenario)
+                except ScenarioError as exc:
+                    raise self.unknown_target(change, canon, exc) from exc
+            if piece.apply is not None:
+                self._try_on_a_copy(
+                    model, f"{piece.key}.apply", piece.apply, f"{_callable_name(piece.apply)}(model)"
+                )
 
     # -- the scenarios ------------------------------------------------------------------------
     def scenarios(self) -> list[Any]:
         """The sweep's ``LXScenario`` objects (deterministic for the spec and seed)."""
-        prefix = {} if self.prefix is None else {"prefix": self.prefix}
+        options = {**({} if self.prefix is None else {"prefix": self.prefix}), **self.design}
         try:
-            return _GENERATORS[self.kind](self.parameters, self.n, self.run.seed, prefix)
+            return _GENERATORS[self.kind](self.parameters, self.n, self.run.seed, options)
         except (TypeError, ValueError) as exc:
             raise self.error(
                 "[sweep]", f"cannot generate the {self.kind} sweep: {exc}", "correct the sweep"
@@ -593,6 +842,29 @@ class _Reader:
             )
         return [self.get_number(v, f"{key}[{i}]") for i, v in enumerate(value)]
 
+    def get_scalar(self, value: Any, key: str) -> Any:
+        if isinstance(value, str | bool) or (isinstance(value, numbers.Real) and math.isfinite(value)):
+            return value
+        raise self.error(
+            key, f"expected a number, a string or a boolean, got {_shown(value)}", "write one value"
+        )
+
+    def get_scalars(self, value: Any, key: str) -> list[Any]:
+        if not isinstance(value, list) or not value:
+            raise self.error(
+                key, f"expected a non-empty list, got {_shown(value)}", 'write levels = ["A", "B", "C"]'
+            )
+        return [self.get_scalar(v, f"{key}[{i}]") for i, v in enumerate(value)]
+
+    def get_matrix(self, value: Any, key: str) -> list[list[float]]:
+        if not isinstance(value, list) or not all(isinstance(row, list) for row in value) or not value:
+            raise self.error(
+                key, f"expected a matrix (a list of rows), got {_shown(value)}", "write [[1, 0.5], [0.5, 1]]"
+            )
+        return [
+            [self.get_number(x, f"{key}[{i}][{j}]") for j, x in enumerate(row)] for i, row in enumerate(value)
+        ]
+
     def get_table(self, value: Any, key: str) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.error(key, f"expected a table, got {_shown(value)}", f"write it as a {key} table")
@@ -609,9 +881,13 @@ class _Reader:
         sweep = self.fields(top["sweep"], SWEEP, "[sweep]")
         kind = sweep["kind"]
         n = self.sweep_size(sweep["n"], kind, n_override)
-        parameters = self.parameters(sweep["parameters"], kind)
+        fragments = self.fragments(sweep["fragments"])
+        parameters = self.parameters(sweep["parameters"], kind, fragments)
         factory, args = model["factory"], dict(model["args"] or {})
-        return SweepSpec(self.path, self.shown, factory, args, run, kind, n, sweep["prefix"], parameters)
+        spec = SweepSpec(self.path, self.shown, factory, args, run, kind, n, sweep["prefix"], parameters)
+        spec.design, spec.fragments = self.design(sweep, kind, parameters), fragments
+        spec.outcomes = self.outcomes(top["outcomes"], parameters)
+        return spec
 
     def sweep_size(self, n: int | None, kind: str, n_override: int | None) -> int | None:
         if kind not in SAMPLED:
@@ -619,16 +895,15 @@ class _Reader:
                 raise self.error(
                     "[sweep].n",
                     f"kind = {kind!r} does not take n (its size is set by the parameters' values)",
-                    "remove n, or use kind = 'latin_hypercube' or 'monte_carlo'",
+                    f"remove n, or use a sampled kind ({', '.join(SAMPLED)})",
                 )
             return None
         if n_override is not None and n_override < 1:
             raise self.error("--n", f"--n {n_override} is not a positive count", "use --n 1 or more")
         n = n_override or self.env_size() or n
         if n is None:
-            raise self.error(
-                "[sweep].n", f"kind = {kind!r} needs the number of scenarios", "add n = <count> to [sweep]"
-            )
+            what = N_MEANS.get(kind, "the number of scenarios")
+            raise self.error("[sweep].n", f"kind = {kind!r} needs n, {what}", "add n = <count> to [sweep]")
         return n
 
     def env_size(self) -> int | None:
@@ -643,7 +918,7 @@ class _Reader:
             )
         return n
 
-    def parameters(self, entries: Any, kind: str) -> list[ParameterSpec]:
+    def parameters(self, entries: Any, kind: str, fragments: dict[str, FragmentSpec]) -> list[ParameterSpec]:
         if entries is None:
             raise self.error(
                 "[sweep.parameters]",
@@ -656,7 +931,7 @@ class _Reader:
                 f"expected an array of tables, got {_shown(entries)}",
                 "write each parameter as a [[sweep.parameters]] table",
             )
-        specs = [self.parameter(i, entry, kind) for i, entry in enumerate(entries)]
+        specs = [self.parameter(i, entry, kind, fragments) for i, entry in enumerate(entries)]
         seen: dict[str, int] = {}
         for spec in specs:
             name = spec.parameter.name
@@ -669,7 +944,9 @@ class _Reader:
             seen[name] = spec.index
         return specs
 
-    def parameter(self, index: int, entry: dict[str, Any], kind: str) -> ParameterSpec:
+    def parameter(
+        self, index: int, entry: dict[str, Any], kind: str, fragments: dict[str, FragmentSpec]
+    ) -> ParameterSpec:
         key = f"[sweep.parameters][{index}]"
         allowed = COMMON | BY_KIND[kind]
         for name in entry:
@@ -680,13 +957,95 @@ class _Reader:
                     f"remove it; kind = {kind!r} takes {', '.join(sorted(BY_KIND[kind]))}",
                 )
         v = self.fields(entry, {k: PARAMETER[k] for k in PARAMETER if k in allowed}, key)
-        on = v["on"]
-        how = v["how"] or ("set" if on == "data" else "multiply")
+        self.check_type(v, key)
+        on = v["on"] or ("choice" if v["fragments"] is not None else "rhs")
+        how = v["how"] or ("set" if on in ("data", "choice") else "multiply")
         self.check_on(v, on, key)
-        parameter = self.data_parameter(v, key) if on == "data" else self.model_parameter(v, how, key)
+        if on == "data":
+            parameter = self.data_parameter(v, key)
+        elif on == "choice":
+            parameter = self.choice_parameter(v, key, fragments)
+        else:
+            parameter = self.model_parameter({**v, "on": on}, how, key)
         spec = ParameterSpec(index, parameter)
-        getattr(self, f"values_{kind}")(spec, v, key)
+        self.fill_values(spec, v, key, kind)
         return spec
+
+    def fill_values(self, spec: ParameterSpec, v: Mapping[str, Any], key: str, kind: str) -> None:
+        """The parameter's values for ``kind``: a grid's list, one_at_a_time's base and list, or
+        a sampled kind's distribution; each suits what the parameter changes."""
+        if kind == "grid":
+            spec.values = self.level_list(v, key)
+        elif kind == "one_at_a_time":
+            spec.base = self.base_value(v, key)
+            spec.values = self.level_list(v, key, spec.base)
+        else:
+            spec.marginal = self.marginal(v, key, kind)
+        self.check_values(spec, v, key)
+
+    # -- outcomes -----------------------------------------------------------------------------
+    def outcomes(self, entries: Any, parameters: list[ParameterSpec]) -> list[OutcomeSpec]:
+        """The ``[[outcomes]]`` tables (none: ``[]``), names unique and apart from the results'
+        and the parameters' columns."""
+        if entries is None:
+            return []
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries) or not entries:
+            raise self.error(
+                "[outcomes]",
+                f"expected an array of tables, got {_shown(entries)}",
+                "write each outcome as an [[outcomes]] table",
+            )
+        specs = [self.outcome(i, entry) for i, entry in enumerate(entries)]
+        taken = {c: "a results column" for c in RESULT_COLUMNS}
+        taken |= {p.parameter.name: f"the name of {p.key}" for p in parameters}
+        for spec in specs:
+            if spec.name in taken:
+                raise self.error(
+                    f"{spec.key}.name",
+                    f"the name {spec.name!r} is also {taken[spec.name]}",
+                    "give each outcome its own name (it is a column of the results)",
+                )
+            taken[spec.name] = f"the name of {spec.key}"
+        return specs
+
+    def outcome(self, index: int, entry: dict[str, Any]) -> OutcomeSpec:
+        key = f"[outcomes][{index}]"
+        v = self.fields(entry, OUTCOME, key)
+        kind = v["kind"]
+        self.check_outcome_keys(v, kind, key)
+        weights = None
+        if v["weights"] is not None:
+            weights = {k: self.get_number(w, f"{key}.weights.{k}") for k, w in v["weights"].items()}
+        outcome = Outcome(kind, v["target"] or "", weights=weights, side=v["side"] or "total")
+        name = v["name"]
+        if name is None:
+            try:
+                name = outcome.default_name()
+            except ValueError as exc:
+                raise self.error(f"{key}.name", str(exc).split(";")[0], 'add name = "..."') from exc
+        elif not name.isidentifier():
+            raise self.error(
+                f"{key}.name",
+                f"{name!r} is not an identifier (letters, digits and _; no dots or brackets)",
+                f"use e.g. name = {column_name(name) or 'kpi'!r}",
+            )
+        return OutcomeSpec(index, name, outcome)
+
+    def check_outcome_keys(self, v: Mapping[str, Any], kind: str, key: str) -> None:
+        """``target`` for every kind but ``objective``; ``weights`` only with ``sum``, ``side``
+        only with ``goal_deviation``."""
+        if kind == "objective" and v["target"] is not None:
+            raise self.error(f"{key}.target", "kind = 'objective' takes no target", "remove target")
+        if kind != "objective" and v["target"] is None:
+            example = _OUTCOME_TARGETS[kind]
+            raise self.error(f"{key}.target", f"kind = {kind!r} needs a target", f"add target = {example}")
+        for name, only in (("weights", "sum"), ("side", "goal_deviation")):
+            if v[name] is not None and kind != only:
+                raise self.error(
+                    f"{key}.{name}",
+                    f"{name} is only used with kind = {only!r}, not {kind!r}",
+                    f"remove {name}",
+                )
 
     def check_on(self, v: Mapping[str, Any], on: str, key: str) -> None:
         """The keys this ``on`` needs are there, those it does not use are not (``_on_rules``)."""
@@ -704,6 +1063,7 @@ class _Reader:
         return data_param(v["name"], fn)
 
     def model_parameter(self, v: Mapping[str, Any], how: str, key: str) -> Parameter:
+        """A parameter on a model element (``v``: its checked keys, ``on`` among them)."""
         on = v["on"]
         try:
             return param(v["target"], cast(On, on), cast(How, how), name=v["name"], variable=v["variable"])
@@ -733,36 +1093,314 @@ class _Reader:
             raise self.error(f"{key}.high", "high equals low", "use low < high")
         return low, high
 
-    def values_grid(self, spec: ParameterSpec, v: Mapping[str, Any], key: str) -> None:
-        spec.values = self.value_list(v, key)
+    # -- types and values -----------------------------------------------------------------------
+    def check_type(self, v: Mapping[str, Any], key: str) -> None:
+        """The keys the parameter's ``type`` does not take are absent (``TYPE_KEYS``); a
+        categorical one lists its levels, each once."""
+        type_ = v["type"]
+        allowed = TYPE_KEYS[type_] | COMMON | {"type", "fragments"}
+        for name, value in v.items():
+            if value is not None and name not in allowed:
+                raise self.error(
+                    f"{key}.{name}",
+                    f"{name} is not used by type = {type_!r}",
+                    f"remove it; type = {type_!r} takes {', '.join(sorted(TYPE_KEYS[type_]))}",
+                )
+        if v.get("fragments") is not None and type_ not in ("boolean", "categorical"):
+            raise self.error(
+                f"{key}.fragments",
+                f"a {type_} parameter has no levels to select fragments by",
+                "use type = 'boolean' or 'categorical'",
+            )
+        if type_ == "categorical":
+            levels = self.require(v, "levels", key)
+            for i, level in enumerate(levels):
+                if any(type(other) is type(level) and other == level for other in levels[:i]):
+                    raise self.error(
+                        f"{key}.levels[{i}]", f"the level {level!r} is listed twice", "list each level once"
+                    )
 
-    def values_one_at_a_time(self, spec: ParameterSpec, v: Mapping[str, Any], key: str) -> None:
-        spec.base = self.require(v, "base", key)
-        spec.values = self.value_list(v, key)
+    def level_list(self, v: Mapping[str, Any], key: str, base: Any = None) -> list[Any]:
+        """A grid's values, or one_at_a_time's besides ``base``: every level of a boolean or
+        categorical parameter, ``values`` (or ``low``, ``high`` and ``points``) of a number."""
+        type_ = v["type"]
+        if type_ in ("boolean", "categorical"):
+            levels = [False, True] if type_ == "boolean" else v["levels"]
+            return [level for level in levels if not (type(level) is type(base) and level == base)]
+        if type_ == "integer":
+            return self.whole_values(v, key)
+        return self.value_list(v, key)
 
-    def values_latin_hypercube(self, spec: ParameterSpec, v: Mapping[str, Any], key: str) -> None:
-        spec.low, spec.high = self.range(v, key)
+    def whole_values(self, v: Mapping[str, Any], key: str) -> list[int]:
+        """An integer parameter's ``values``, or every integer from ``low`` to ``high``."""
+        if v["values"] is not None:
+            return [self.whole(x, f"{key}.values[{i}]") for i, x in enumerate(v["values"])]
+        if v["low"] is None and v["high"] is None:
+            raise self.error(f"{key}.values", "missing", "add values = [...] (or low and high)")
+        low, high = self.whole_range(v, key)
+        return list(range(low, high + 1))
 
-    def values_monte_carlo(self, spec: ParameterSpec, v: Mapping[str, Any], key: str) -> None:
-        name = self.require(v, "distribution", key)
-        needed = DISTRIBUTIONS[name]
-        for extra in sorted(BY_KIND["monte_carlo"] - {"distribution", *needed}):
+    def whole_range(self, v: Mapping[str, Any], key: str) -> tuple[int, int]:
+        low, high = self.range(v, key)
+        return self.whole(low, f"{key}.low"), self.whole(high, f"{key}.high")
+
+    def whole(self, value: float, key: str) -> int:
+        if not float(value).is_integer():
+            raise self.error(key, f"{value:g} is not a whole number", "type = 'integer' takes whole numbers")
+        return int(value)
+
+    def base_value(self, v: Mapping[str, Any], key: str) -> Any:
+        """one_at_a_time's ``base``: of the parameter's type (a level of a categorical one)."""
+        base, type_ = self.require(v, "base", key), v["type"]
+        if type_ == "boolean" and not isinstance(base, bool):
+            raise self.error(
+                f"{key}.base", f"expected true or false, got {_shown(base)}", "write base = true or false"
+            )
+        if type_ == "categorical":
+            if not any(type(level) is type(base) and level == base for level in v["levels"]):
+                raise self.error(
+                    f"{key}.base",
+                    f"{base!r} is not one of the levels {v['levels']!r}",
+                    "make base one of the levels",
+                )
+            return base
+        if type_ in ("float", "integer"):
+            base = self.get_number(base, f"{key}.base")
+            return self.whole(base, f"{key}.base") if type_ == "integer" else base
+        return base
+
+    def marginal(self, v: Mapping[str, Any], key: str, kind: str) -> Distribution:
+        """A sampled parameter's distribution, of its type; bounded for ``morris``."""
+        type_ = v["type"]
+        if type_ == "boolean":
+            probability = 0.5 if v["probability"] is None else v["probability"]
+            if not 0 <= probability <= 1:
+                raise self.error(
+                    f"{key}.probability",
+                    f"probability = {probability:g} is outside [0, 1]",
+                    "use 0 <= probability <= 1",
+                )
+            return boolean(probability)
+        if type_ == "categorical":
+            weights = v["weights"]
+            if weights is not None and (
+                len(weights) != len(v["levels"]) or min(weights) < 0 or sum(weights) <= 0
+            ):
+                raise self.error(
+                    f"{key}.weights",
+                    f"expected {len(v['levels'])} weights >= 0 with a positive sum, got {weights!r}",
+                    "give one weight per level",
+                )
+            return categorical(v["levels"], weights)
+        if type_ == "integer":
+            return integer(*self.whole_range(v, key))
+        dist = self.float_distribution(v, key)
+        if kind == "morris" and not dist.bounded:
+            raise self.error(
+                f"{key}.distribution",
+                f"kind = 'morris' needs bounded values, but {dist!r} is unbounded",
+                "add low and high (a truncated distribution)",
+            )
+        return dist
+
+    def float_distribution(self, v: Mapping[str, Any], key: str) -> Distribution:
+        """``distribution`` (uniform by default) with its numbers, truncated by ``low`` / ``high``."""
+        name = v["distribution"] or "uniform"
+        takes = DISTRIBUTIONS[name] + (("low", "high") if name in TRUNCATED else ())
+        for extra in sorted(_DISTRIBUTION_KEYS - {"distribution", *takes}):
             if v[extra] is not None:
                 raise self.error(
                     f"{key}.{extra}",
                     f"distribution = {name!r} does not use {extra}",
-                    f"remove it; {name} takes {', '.join(needed)}",
+                    f"remove it; {name} takes {', '.join(takes)}",
                 )
-        numbers_ = {k: self.require(v, k, key) for k in needed}
-        if "low" in needed:
-            low, high = self.range(v, key, strict=True)
-            if "mode" in needed and not low <= numbers_["mode"] <= high:
+        numbers_ = {k: self.require(v, k, key) for k in DISTRIBUTIONS[name]} | {k: v[k] for k in takes}
+        if v["low"] is not None and v["high"] is not None:
+            self.check_interval(v, key, name)
+        try:
+            return _float_distribution(name, numbers_)
+        except ValueError as exc:
+            raise self.error(
+                f"{key}.{'low' if v['low'] is not None else 'high'}",
+                str(exc),
+                "truncate to an interval where the distribution has probability",
+            ) from exc
+
+    def check_interval(self, v: Mapping[str, Any], key: str, name: str) -> None:
+        """``low <= high`` (``<`` but for a uniform), and a triangular's ``mode`` between them."""
+        low, high = self.range(v, key, strict=name != "uniform")
+        if name == "triangular" and not low <= v["mode"] <= high:
+            raise self.error(
+                f"{key}.mode",
+                f"mode = {v['mode']:g} is outside [{low:g}, {high:g}]",
+                "put mode between low and high",
+            )
+
+    def check_values(self, spec: ParameterSpec, v: Mapping[str, Any], key: str) -> None:
+        """Every known value suits what the parameter changes (numbers for a model element)."""
+        p = spec.parameter
+        for value in spec.all_values():
+            try:
+                p.check_value(value, key)
+            except (TypeError, ValueError) as exc:
                 raise self.error(
-                    f"{key}.mode",
-                    f"mode = {numbers_['mode']:g} is outside [{low:g}, {high:g}]",
-                    "put mode between low and high",
+                    f"{key}.{'levels' if v['type'] == 'categorical' else 'type'}",
+                    f"on = {p.on!r} changes the model by a number, but the parameter takes {value!r}",
+                    "select fragments by the value (fragments = {...}), or give it to apply (on = 'data')",
+                ) from exc
+
+    # -- fragments ----------------------------------------------------------------------------
+    def choice_parameter(
+        self, v: Mapping[str, Any], key: str, fragments: dict[str, FragmentSpec]
+    ) -> Parameter:
+        """``on = 'choice'``: each level's fragment, by the names in ``fragments``."""
+        if v["type"] not in ("boolean", "categorical"):
+            raise self.error(f"{key}.type", "a choice needs levels", "use type = 'boolean' or 'categorical'")
+        levels = [False, True] if v["type"] == "boolean" else list(v["levels"])
+        chosen: dict[Any, Fragment] = {}
+        for text, name in v["fragments"].items():
+            where = f"{key}.fragments.{text}"
+            level = self.level_named(text, levels, where)
+            chosen[level] = self.fragment_named(name, fragments, where).fragment
+        return choice_param(v["name"], {level: chosen.get(level) for level in levels})
+
+    def level_named(self, text: str, levels: list[Any], where: str) -> Any:
+        """The level a ``fragments`` key names (``true``, ``A``, ``2``)."""
+        for level in levels:
+            if text in (str(level), str(level).lower(), shown(level)):
+                return level
+        shown_levels = ", ".join(
+            str(level).lower() if isinstance(level, bool) else shown(level) for level in levels
+        )
+        raise self.error(where, f"{text!r} is not a level of this parameter", f"use one of {shown_levels}")
+
+    def fragment_named(self, name: Any, fragments: dict[str, FragmentSpec], where: str) -> FragmentSpec:
+        name = self.get_string(name, where)
+        if name not in fragments:
+            hint = did_you_mean(name, list(fragments), n=1)
+            raise self.error(
+                where,
+                f"there is no fragment {name!r}",
+                f"{hint + ' ' if hint else ''}define it as a [sweep.fragments.{name}] table",
+            )
+        return fragments[name]
+
+    def fragments(self, table: dict[str, Any] | None) -> dict[str, FragmentSpec]:
+        """The ``[sweep.fragments.NAME]`` tables."""
+        return {name: self.fragment_table(name, entry) for name, entry in (table or {}).items()}
+
+    def fragment_table(self, name: str, entry: Any) -> FragmentSpec:
+        from lumix.analysis import LXScenario
+
+        key = f"[sweep.fragments.{name}]"
+        v = self.fields(self.get_table(entry, key), FRAGMENT, key)
+        if v["changes"] is None and v["apply"] is None:
+            raise self.error(
+                key,
+                "the fragment changes nothing",
+                'add changes = [{ target = "...", how = "set", value = ... }] or apply = "module:function"',
+            )
+        entries = [] if v["changes"] is None else self.table_list(v["changes"], f"{key}.changes")
+        changes = [self.change(f"{key}.changes[{i}]", e) for i, e in enumerate(entries)]
+        fn = None
+        if v["apply"] is not None:
+            add_import_paths(self.path.parent)
+            fn = resolve_callable(self, f"{key}.apply", v["apply"], "a function fn(model)")
+        scenario = LXScenario(name)
+        for change in changes:
+            change.parameter.add_to(scenario, change.value)
+        if fn is not None:
+            scenario.modify_model(fn)
+        return FragmentSpec(name, changes, fn, fragment(name, scenario))
+
+    def change(self, key: str, entry: dict[str, Any]) -> ChangeSpec:
+        v = self.fields(entry, CHANGE, key)
+        return ChangeSpec(key, self.model_parameter({**v, "name": None}, v["how"], key), v["value"])
+
+    def table_list(self, value: Any, key: str) -> list[dict[str, Any]]:
+        if not isinstance(value, list) or not all(isinstance(e, dict) for e in value) or not value:
+            raise self.error(
+                key, f"expected an array of tables, got {_shown(value)}", "write a list of tables"
+            )
+        return value
+
+    # -- design options -----------------------------------------------------------------------
+    def design(self, sweep: Mapping[str, Any], kind: str, parameters: list[ParameterSpec]) -> dict[str, Any]:
+        """The generator's options: ``method`` (quasi_random), ``levels`` (morris), ``correlation``."""
+        for name, kinds in SWEEP_OPTIONS.items():
+            if sweep[name] is not None and kind not in kinds:
+                raise self.error(
+                    "[sweep.correlations]" if name == "correlations" else f"[sweep].{name}",
+                    f"{name} is not used by kind = {kind!r}",
+                    f"remove it; {name} is for kind = {' or '.join(kinds)}",
                 )
-        spec.distribution = _frozen_distribution(name, numbers_)
+        design: dict[str, Any] = {}
+        if kind == "quasi_random":
+            design["method"] = sweep["method"] or QMC_METHODS[0]
+        if kind == "morris":
+            design["levels"] = sweep["levels"] or 4
+            if design["levels"] % 2:
+                raise self.error(
+                    "[sweep].levels",
+                    f"levels = {design['levels']} is odd",
+                    "use an even number of levels (4 is usual)",
+                )
+        correlation = self.correlation(sweep, parameters)
+        if correlation is not None:
+            design["correlation"] = correlation
+        return design
+
+    def correlation(self, sweep: Mapping[str, Any], parameters: list[ParameterSpec]) -> Any:
+        """The checked rank-correlation matrix of ``correlation`` or ``[[sweep.correlations]]``."""
+        matrix, pairs = sweep["correlation"], sweep["correlations"]
+        if matrix is None and pairs is None:
+            return None
+        if matrix is not None and pairs is not None:
+            raise self.error(
+                "[sweep.correlations]",
+                "the correlations are given twice (correlation and [[sweep.correlations]])",
+                "keep one of them",
+            )
+        key = "[sweep].correlation" if matrix is not None else "[sweep.correlations]"
+        given = matrix if matrix is not None else self.correlation_pairs(pairs, parameters)
+        try:
+            return correlation_matrix(given, [p.parameter for p in parameters], "correlation")
+        except (TypeError, ValueError) as exc:
+            raise self.error(
+                key,
+                str(exc).removeprefix("correlation: "),
+                "give rank correlations in [-1, 1] that fit together, one row per parameter in order",
+            ) from exc
+
+    def correlation_pairs(
+        self, entries: Any, parameters: list[ParameterSpec]
+    ) -> dict[tuple[str, str], float]:
+        names = [p.parameter.name for p in parameters]
+        pairs = {}
+        for i, entry in enumerate(self.table_list(entries, "[sweep.correlations]")):
+            key = f"[sweep.correlations][{i}]"
+            v = self.fields(entry, CORRELATION, key)
+            two = v["parameters"]
+            if not isinstance(two, list) or len(two) != 2 or not all(isinstance(x, str) for x in two):
+                raise self.error(
+                    f"{key}.parameters",
+                    f"expected two parameter names, got {_shown(two)}",
+                    'write parameters = ["a", "b"]',
+                )
+            for name in two:
+                if name not in names:
+                    hint = did_you_mean(name, names, n=1)
+                    raise self.error(
+                        f"{key}.parameters",
+                        f"there is no parameter {name!r}",
+                        f"{hint + ' ' if hint else ''}name parameters of the sweep ({', '.join(names)})",
+                    )
+            if not -1 <= v["rank"] <= 1:
+                raise self.error(
+                    f"{key}.rank", f"rank = {v['rank']:g} is outside [-1, 1]", "use -1 <= rank <= 1"
+                )
+            pairs[two[0], two[1]] = v["rank"]
+        return pairs
 
 
 # -- imports ------------------------------------------------------------------------------------

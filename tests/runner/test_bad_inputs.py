@@ -303,4 +303,4 @@ def test_abnormal_is_a_failure() -> None:
 def test_feasible_results_carry_no_error(tiny_model: LXModel) -> None:
     results = run_scenarios(tiny_model, [LXScenario("same")], progress=False)
     assert all(r.error is None for r in results.values())
-    assert not results.failed
+    assert results.failed.empty

@@ -133,7 +133,7 @@ def test_same_objectives_as_sequential(client, how):
     )
 
     assert list(results) == list(reference)
-    assert not results.failed
+    assert results.failed.empty
     workers = set()
     for name, ref in reference.items():
         got = results[name]
@@ -158,7 +158,7 @@ def test_scenario_killing_its_worker_is_reported_crashed(client):
     boom = results["boom"]
     assert boom.status == "crashed" and boom.attempts == 2
     assert "dask worker died" in boom.error
-    assert set(results.failed) == {"boom"}
+    assert results.failed["name"].tolist() == ["boom"]
     for k in range(4):  # assembly 12 + k: x1 = 2 + k -> 34 + 2k
         assert close(results[f"a+{k}"].objective_value, 34.0 + 2 * k)
     again = run_scenarios(model, [("a+1", add_to("assembly", 1))], backend=client, progress=False)
@@ -197,7 +197,7 @@ def test_worker_killed_from_outside_does_not_hang(client, tmp_path):
     killer.join()
 
     assert killed, problems
-    assert not results.failed, {n: r.error for n, r in results.failed.items()}
+    assert results.failed.empty, results.failed.to_dict("records")
     for k in range(36):
         assert close(results[f"s{k}"].objective_value, 34.0 + 2 * (k % 9))
     assert journaled_names(journal) == set(results)

@@ -163,7 +163,7 @@ def assert_good(results, names=EXPECTED) -> None:
 def assert_pool_works(model: LXModel) -> None:
     """A following call on the same (reusable) executor runs normally."""
     again = run_scenarios(model, [s for s, _ in GOOD.values()], **LOKY)
-    assert not again.failed
+    assert again.failed.empty
     assert_good(again)
 
 
@@ -194,7 +194,7 @@ def test_failing_scenario_is_isolated(tiny, tmp_path, stage, kind):
         assert "in scenario 'bomb'" in bomb.error  # where: the scenario and the worker
     assert bomb.attempts == 1
     assert list(results) == ["baseline", "assembly+4", "assembly*0.5", "bomb", "paint=20", "x0<=4"]
-    assert set(results.failed) == {"bomb"}
+    assert results.failed["name"].tolist() == ["bomb"]
     assert_good(results)
 
     rows = journal_rows(journal)
@@ -230,7 +230,7 @@ def test_crash_is_retried_on_a_fresh_worker(tiny, tmp_path):
     assert results["flaky"].worker != f"pid {(tmp_path / 'crashed').read_text()}"
     assert results["die"].status == "crashed" and results["die"].attempts == 2
     assert "EXIT(7)" in results["die"].error
-    assert set(results.failed) == {"die"}
+    assert results.failed["name"].tolist() == ["die"]
     assert_good(results)
 
 
@@ -245,7 +245,7 @@ def test_worker_dying_while_loading_the_model(tmp_path):
 
     results = run_scenarios(model, scenarios, retries=0, store=journal, **LOKY)
 
-    assert set(results.failed) == set(results)
+    assert results.failed["name"].tolist() == list(results)
     for r in results.values():
         assert r.status == "crashed"
         assert "EXIT(7)" in r.error and "before any scenario started" in r.error
@@ -273,7 +273,7 @@ def test_timeout_kills_only_that_worker(tiny, tmp_path):
     assert slow.wall_time >= 1.5
     with pytest.raises(ProcessLookupError):
         os.kill(int(match.group(1)), 0)
-    assert set(results.failed) == {"slow"}
+    assert results.failed["name"].tolist() == ["slow"]
     for name, _ in quick:
         assert results[name].status == "optimal" and results[name].attempts == 1, results[name]
         assert close(results[name].objective_value, TINY_OPTIMUM)

@@ -69,7 +69,7 @@ def test_rss_flat_over_declarative_sweep(tap):
 
     results = run_scenarios(model, scenarios, n_jobs=2, backend="loky", progress=False)
 
-    assert not results.failed
+    assert results.failed.empty
     assert len(tap) == len(results) == 1501
     growth = growth_by_worker(tap)
     assert len(growth) == 2
@@ -92,7 +92,7 @@ def test_rss_flat_over_callable_sweep(tap):
 
     results = run_scenarios(model, scenarios, n_jobs=2, backend="loky", progress=False)
 
-    assert not results.failed
+    assert results.failed.empty
     assert {r.method for n, r in results.items() if n != "baseline"} == {"incremental"}
     growth = growth_by_worker(tap)
     assert all(g < GROWTH_LIMIT for g in growth.values()), {w: g / MB for w, g in growth.items()}

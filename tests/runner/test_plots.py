@@ -82,11 +82,16 @@ def test_tornado_from_a_parquet_table(oat_results, tmp_path):
 def test_tornado_marks_an_infeasible_end_and_takes_base_name(tmp_path):
     results = run(one_at_a_time({ASSEMBLY: 12.0, CAP: 1.0}, {ASSEMBLY: [-1.0, 16.0], CAP: [0.5]}, prefix="t"))
     assert results["t-00000"].status == "infeasible"
-    (ax,) = plots.tornado_figure(results, base_name="t-base").axes
-    assert len(ax.patches) == 2  # assembly 16 -> 42, cap 0.5 -> 18; assembly -1 is a red cross
-    crosses = [line for line in ax.lines if line.get_marker() == "x"]
-    assert len(crosses) == 1 and crosses[0].get_color() == "red"
-    assert "infeasible / failed" in [t.get_text() for t in ax.get_legend().get_texts()]
+    ax, band = plots.tornado_figure(results, base_name="t-base").axes
+    # assembly 16 -> 42, cap 0.5 -> 18: two bars; assembly -1 has no value, so no bar and
+    # nothing on the value axis: a cross on the band beside it, in the assembly row
+    assert sorted(round(p.get_x() + p.get_width(), 6) for p in ax.patches) == [18.0, 42.0]
+    assert not [line for line in ax.lines if line.get_marker() == "x"]
+    (cross,) = [line for line in band.lines if line.get_marker() == "x"]
+    rows = [label.get_text().split("\n")[0] for label in ax.get_yticklabels()]
+    assert (cross.get_xdata()[0], cross.get_ydata()[0]) == (0, rows.index("assembly"))  # 0: below base
+    assert [t.get_text() for t in band.texts] == ["infeasible"]
+    assert band.get_title() == "no value"
 
 
 def test_tornado_errors(oat_results):
@@ -108,17 +113,19 @@ def test_tornado_errors(oat_results):
 def test_response_curve_marks_infeasible_points(tmp_path):
     results = run(grid({ASSEMBLY: [-1.0, 6.0, 12.0, 25.0]}))
     fig = plots.response_figure(results, ASSEMBLY)  # a Parameter or its column name
-    (ax,) = fig.axes
-    assert ax.get_xlabel() == "assembly"
+    ax, band = fig.axes
+    assert band.get_xlabel() == "assembly"
     assert ax.get_ylabel() == "objective value"
     curve = ax.lines[0]
     assert list(curve.get_xdata()) == [6.0, 12.0, 25.0]
     assert list(curve.get_ydata()) == pytest.approx([18.0, 34.0, 50.0])
-    (crosses,) = [c for c in ax.collections if c.get_label() == "infeasible / failed"]
-    (x, y) = crosses.get_offsets()[0]
-    assert x == -1.0 and y < 18.0  # at the bottom, below every feasible point
-    assert ax.get_ylim()[0] < y
-    assert "3 feasible, 1 not" in ax.get_title()
+    # the infeasible point is on the band below, labelled by its status, not on the value axis
+    assert not ax.collections and all(-1.0 not in line.get_xdata() for line in ax.lines)
+    (cross,) = band.lines
+    assert (list(cross.get_xdata()), list(cross.get_ydata())) == ([-1.0], [0])
+    assert [t.get_text() for t in band.get_yticklabels()] == ["infeasible"]
+    assert band.get_ylabel() == "no value"
+    assert "3 with a value; no value: 1 infeasible" in ax.get_title()
 
     path = tmp_path / "response.png"
     assert_png(path, plots.response_curve(results, "assembly", path))
@@ -151,7 +158,7 @@ def test_distribution_histogram_with_mean_and_percentiles(tmp_path):
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert [text.split()[0] for text in legend] == ["mean", "P5", "P50", "P95", "baseline"]
     assert ax.get_xlabel() == "objective value" and ax.get_ylabel() == "scenarios"
-    assert "25 feasible, 0 infeasible" in ax.get_title()
+    assert "25 feasible scenarios (baseline excluded); left out: none" in ax.get_title()
 
     path = tmp_path / "dist.png"
     assert_png(path, plots.distribution(results, path))
@@ -166,7 +173,7 @@ def test_distribution_of_a_latin_hypercube_without_suffix(tmp_path):
 
 def test_distribution_needs_a_feasible_scenario():
     results = run(grid({ASSEMBLY: [-1.0, -2.0]}), include_baseline=False)
-    with pytest.raises(ValueError, match=r"no feasible scenario to plot"):
+    with pytest.raises(ValueError, match=r"no feasible scenario with a value of 'objective_value' to plot"):
         plots.distribution_figure(results)
 
 

@@ -251,7 +251,7 @@ def test_declarative_changes_match_the_serial_path(standard_model, reference, ba
         assert r.method == "incremental", name
         assert close(r.objective_value, reference[name]), (name, r.objective_value, reference[name])
         assert r.status == ("infeasible" if name == "infeasible" else "optimal"), name
-    assert results.failed == {}
+    assert results.failed.empty
 
 
 def test_callable_changes_match_the_serial_path(standard_model, reference):
@@ -277,7 +277,7 @@ def test_infeasible_scenarios(tiny_model):
         r = results[name]
         assert (r.status, r.objective_value) == ("infeasible", None), name
         assert r.error is not None and "the solver reported infeasible" in r.error, name
-    assert results.failed == {}
+    assert results.failed.empty
     # the solver was reverted after the infeasible ones: the baseline is intact
     again = run_scenarios(
         tiny_model, scenarios[::-1] + [LXScenario("plain")], backend="sequential", progress=False
