@@ -228,7 +228,7 @@ class Journal:
                 return
             found = [c["name"] for c in inspector.get_columns(results_table.name)]
         missing = [c.name for c in results_table.c if c.name not in found]
-        self._to_add = [name for name in ADDED_COLUMNS if name in missing]
+        self._to_add = sorted(set(missing) & set(ADDED_COLUMNS))
         if missing and not set(missing) <= set(ADDED_COLUMNS):  # an older journal gains them
             expected = {c.name for c in results_table.c}
             other = [c for c in found if c not in expected]

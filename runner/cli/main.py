@@ -94,7 +94,7 @@ def package_version() -> str:
 def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
-        description="Run and report parameter sweeps of LumiX models (see runner/cli/spec.py for the spec).",
+        description="Run and report parameter sweeps of LumiX models (spec format: runner/cli/spec/).",
     )
     parser.add_argument("--version", action="version", version=f"{DISTRIBUTION} {package_version()}")
     _add_verbose(parser, 0)
