@@ -151,7 +151,7 @@ def _percentile_lines(sample: Any, outcome: str, reasons: pd.Series) -> list[str
     if not len(sample):
         return [f"No feasible scenario with a value of {outcome} besides the baseline ({left})."]
     heads = [{0: "min", 100: "max"}.get(q, f"p{q}") for q in PERCENTILES]
-    cells = [f"{v:,.6g}" for v in np.percentile(sample, PERCENTILES)]
+    cells = [f"{v + 0.0:,.6g}" for v in np.percentile(sample, PERCENTILES)]  # + 0.0: no "-0"
     width = max(10, *(len(c) for c in cells))
     what = "Objective" if outcome == OBJECTIVE else outcome
     return [
@@ -201,7 +201,7 @@ def sensitivity_lines(measure: pd.Series | pd.DataFrame, outcome: str = OBJECTIV
         head = f"Sensitivity (rank correlation of each parameter with {what}):"
         return [head] + [f"  {name:<{width}} {value:+.3f}" for name, value in measure.items()]
     title = "Sobol indices" if "S1" in measure.columns else "Morris measures"
-    text = measure.to_string(float_format=lambda v: f"{v:.4f}")
+    text = measure.to_string(float_format=lambda v: f"{round(v, 4) + 0.0:.4f}")  # no "-0.0000"
     return [f"{title} of {what} (conf: half-width of the confidence interval):"] + [
         f"  {line}" for line in text.splitlines()
     ]

@@ -201,3 +201,11 @@ def test_sobol_sweep_report_prints_its_indices(tmp_path):
     assert re.match(r"^\s+assembly\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+$", lines[-2])
     # over these ranges assembly moves the objective from 18 to 46, price by +-20 % of it
     assert table.loc["assembly", "ST"] > table.loc["price", "ST"]
+
+
+def test_summary_prints_no_negative_zero():
+    """A shadow price that is -0.0 in some scenarios prints as 0, not -0."""
+    from runner.cli.report import _percentile_lines
+
+    lines = _percentile_lines(np.array([-0.0, -0.0, 0.0, 2.5]), "price", pd.Series(dtype=int))
+    assert lines[-1].split()[:3] == ["0", "0", "0"]  # min, p5, p25 (numpy gives -0.0 there)
