@@ -11,10 +11,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 __all__ = ["close_matches", "did_you_mean", "column_name"]
 
 
+@lru_cache(maxsize=65536)  # a sweep names the same few targets in every scenario
 def column_name(text: str) -> str:
     """``text`` as a column name: runs of characters other than letters, digits and ``_`` (with
     the ``_`` around them) become one ``_``, leading and trailing ``_`` go
