@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
 from lumix.status import Status
 
@@ -162,6 +163,34 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+_PARAMETERS_JSON = json.JSONEncoder(default=_json_default)
+_COLUMN_NAMES = tuple(c.name for c in results_table.c)
+_SQLITE_INSERT = (
+    f'INSERT INTO "{JOURNAL_TABLE}" ({", ".join(_COLUMN_NAMES)}) '
+    f"VALUES ({', '.join('?' for _ in _COLUMN_NAMES)}) ON CONFLICT DO NOTHING"
+)
+
+
+def _journal_row(run_key: str, key: str, rec: ScenarioResult) -> tuple[Any, ...]:
+    """A result as a journal row, in ``results_table``'s column order."""
+    return (
+        run_key,
+        key,
+        rec.name,
+        str(rec.status),
+        rec.objective_value,
+        rec.solve_time,
+        rec.wall_time,
+        rec.method,
+        rec.attempts,
+        rec.worker,
+        rec.error,
+        _PARAMETERS_JSON.encode(rec.parameters),
+        None if rec.solution is None else pickle.dumps(rec.solution),
+        json.dumps(rec.outcomes) if rec.outcomes else None,
+    )
+
+
 class Journal:
     """A results store on any SQLAlchemy database. Unpickling solutions: trusted data only."""
 
@@ -286,39 +315,25 @@ class Journal:
                 conn.execute(table.delete().where(table.c.scenario_key.in_(keys[start : start + 500])))
 
     def write(self, run_key: str, rows: list[tuple[str, ScenarioResult]]) -> None:
-        """Commit results (scenario key, result); existing keys are kept."""
-        values = [
-            {
-                "run_key": run_key,
-                "scenario_key": key,
-                "name": rec.name,
-                "status": str(rec.status),
-                "objective_value": rec.objective_value,
-                "solve_time": rec.solve_time,
-                "wall_time": rec.wall_time,
-                "method": rec.method,
-                "attempts": rec.attempts,
-                "worker": rec.worker,
-                "error": rec.error,
-                "parameters": json.dumps(rec.parameters, default=_json_default),
-                "solution": None if rec.solution is None else pickle.dumps(rec.solution),
-                "outcomes": json.dumps(rec.outcomes) if rec.outcomes else None,
-            }
-            for key, rec in rows
-        ]
+        """Commit results (scenario key, result) in one transaction; existing keys are kept."""
+        values = [_journal_row(run_key, key, rec) for key, rec in rows]
         if not values:
             return
         dialect = self.engine.dialect.name
-        if dialect in ("sqlite", "postgresql"):
-            insert = getattr(sa.dialects, dialect).insert
-            statement = insert(results_table).on_conflict_do_nothing()
+        if dialect == "sqlite":  # one DBAPI executemany: no per-row work in SQLAlchemy
             with self.engine.begin() as conn:
-                conn.execute(statement, values)
+                conn.exec_driver_sql(_SQLITE_INSERT, values)
             return
-        for value in values:  # other databases: one row at a time, duplicates ignored
+        records = [dict(zip(_COLUMN_NAMES, value, strict=True)) for value in values]
+        if dialect == "postgresql":
+            statement = postgresql_insert(results_table).on_conflict_do_nothing()
+            with self.engine.begin() as conn:
+                conn.execute(statement, records)
+            return
+        for record in records:  # other databases: one row at a time, duplicates ignored
             try:
                 with self.engine.begin() as conn:
-                    conn.execute(results_table.insert(), value)
+                    conn.execute(results_table.insert(), record)
             except sa.exc.IntegrityError:
                 pass
 
