@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from lumix.scenario import BASELINE
 from lumix.status import Status
 from lumix.utils import naming
+from lumix.utils.naming import column_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,12 +66,6 @@ FAILED_COLUMNS = ("name", "status", "error", "attempts")
 #: The journal's table (``runner.collector.results_table``), which results files are read from
 #: when a store holds nothing else.
 JOURNAL_TABLE = "lumix_scenario_results"
-
-
-def column_name(*parts: str) -> str:
-    """A results column name: ``parts`` joined by ``_``, by ``lumix.utils.naming``'s rule
-    (``column_name("capacity[2]", "rhs", "add") == "capacity_2_rhs_add"``)."""
-    return naming.column_name("_".join(part for part in parts if part))
 
 
 def check_column_name(name: str, where: str) -> None:

@@ -8,7 +8,6 @@ compiled model and applies them to a persistent solver.
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 from collections.abc import Callable
@@ -108,14 +107,7 @@ class LXScenarioModification:
         """Column name of this change in a results table, by ``lumix.utils.naming.column_name``:
         ``capacity_2_rhs_multiply`` for ``capacity[2]``, ``capacity_production_1_coef_set`` for a
         coefficient of ``production[1]`` in ``capacity``."""
-        return _parameter_column(self.target_name, self.variable_name, self.modification_type)
-
-
-@functools.lru_cache(maxsize=65536)
-def _parameter_column(target_name: str, variable_name: str | None, modification_type: str) -> str:
-    """``LXScenarioModification.parameter``, cached: a sweep repeats the same few targets."""
-    parts = (target_name, variable_name or "", modification_type)
-    return column_name("_".join(part for part in parts if part))
+        return column_name(self.target_name, self.variable_name or "", self.modification_type)
 
 
 #: What a builder method writes when it is given no description (LumiX's texts for the RHS and

@@ -17,11 +17,12 @@ __all__ = ["close_matches", "did_you_mean", "column_name"]
 
 
 @lru_cache(maxsize=65536)  # a sweep names the same few targets in every scenario
-def column_name(text: str) -> str:
-    """``text`` as a column name: runs of characters other than letters, digits and ``_`` (with
-    the ``_`` around them) become one ``_``, leading and trailing ``_`` go
-    (``"capacity[2].rhs"`` and ``"capacity[2]_rhs"`` -> ``"capacity_2_rhs"``)."""
-    return re.sub(r"_*\W+_*", "_", text).strip("_")
+def column_name(*parts: str) -> str:
+    """``parts`` (the empty ones left out) joined by ``_`` as a column name: runs of characters
+    other than letters, digits and ``_`` (with the ``_`` around them) become one ``_``, leading
+    and trailing ``_`` go (``column_name("capacity[2].rhs")`` and
+    ``column_name("capacity[2]", "rhs")`` -> ``"capacity_2_rhs"``)."""
+    return re.sub(r"_*\W+_*", "_", "_".join(part for part in parts if part)).strip("_")
 
 
 def close_matches(name: str, candidates: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
