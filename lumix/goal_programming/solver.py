@@ -152,17 +152,14 @@ def solve_goal_programming(
     Raises:
         ValueError: an unknown mode.
     """
+    found = mode if isinstance(mode, LXGoalMode) else None
     if isinstance(mode, str):
-        try:
-            mode = LXGoalMode(mode.lower())
-        except ValueError:
-            raise ValueError(
-                f"Unknown goal programming mode {mode!r}; use 'weighted' or 'sequential' (or LXGoalMode)"
-            ) from None
-    if not isinstance(mode, LXGoalMode):
+        found = {m.value: m for m in LXGoalMode}.get(mode.lower())
+    if found is None:
         raise ValueError(
             f"Unknown goal programming mode {mode!r}; use 'weighted' or 'sequential' (or LXGoalMode)"
         )
+    mode = found
     solver = LXGoalProgrammingSolver(optimizer)
     if mode is LXGoalMode.WEIGHTED:
         return solver.solve_weighted(model, **solver_params)
