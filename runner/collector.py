@@ -16,6 +16,7 @@ import codecs
 import json
 import math
 import pickle
+import sqlite3
 import sys
 import time
 from collections import Counter
@@ -342,10 +343,23 @@ class Journal:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL and ``synchronous=NORMAL`` on each new connection. Switching a new file to WAL needs
+    a moment alone with it: SQLite answers "database is locked" at once (without waiting its busy
+    timeout) while another process holds it, so the switch is tried again; once one process
+    has switched, the file stays WAL and the pragma no longer needs the lock."""
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    try:
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError:
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
 
 
 def result_from_row(index: int, row: dict[str, Any], parameters: dict[str, Any]) -> ScenarioResult:
