@@ -24,7 +24,8 @@ from lumix.outcomes import normalize_outcomes
 from lumix.scenario import KEEP_VALUES, Keep
 
 from .backends import Backend, resolve_backend
-from .collector import Collector, Journal, Progress
+from .collector import Collector, Progress
+from .journal import Journal
 from .meta import SweepMeta
 from .plan import SweepPlan, normalize, prepare
 from .results import ScenarioResults

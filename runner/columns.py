@@ -63,7 +63,7 @@ COMPARE_COLUMNS = ("name", "objective", "status", "delta", "pct")
 #: The columns of ``ScenarioResults.failed``.
 FAILED_COLUMNS = ("name", "status", "error", "attempts")
 
-#: The journal's table (``runner.collector.results_table``), which results files are read from
+#: The journal's table (``runner.journal.results_table``), which results files are read from
 #: when a store holds nothing else.
 JOURNAL_TABLE = "lumix_scenario_results"
 

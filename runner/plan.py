@@ -23,8 +23,8 @@ from lumix.status import Status
 from lumix.utils.keys import ContentKeyer, Unkeyable, digest
 from lumix.utils.pickling import dumps
 
-from .collector import Journal, result_from_row
 from .columns import BASELINE, RESULT_COLUMNS
+from .journal import Journal, result_from_row
 from .results import ScenarioResult
 from .worker import Payload, ScenarioTask
 

@@ -281,7 +281,7 @@ def _journal_for(output: str, store: str | None) -> str:
 def _open_journal(plan: _Plan, args: argparse.Namespace, keys: list[str]) -> None:
     """Open (create) the journal; without ``--resume``, forget this sweep's scenarios in it so
     that they are solved again."""
-    from ..collector import Journal
+    from ..journal import Journal
 
     journal = plan.journal
     try:

@@ -15,7 +15,7 @@ import pytest
 
 from lumix import LXScenario
 from runner import JournalError, run_scenarios
-from runner.collector import Journal
+from runner.journal import Journal
 
 from . import test_cli
 from .test_cli import SMALL_GRID, write_spec

@@ -3,7 +3,7 @@ done and returns the same table; a parent killed with SIGKILL loses and duplicat
 
 Whether a scenario ran is observed through a callable scenario that appends its name to a
 counter file before changing the model (the file is written from whichever process solves it).
-Journal rows are read back with SQLAlchemy, independently of ``runner.collector``.
+Journal rows are read back with SQLAlchemy, independently of ``runner.journal``.
 """
 
 from __future__ import annotations

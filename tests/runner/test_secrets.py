@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from lumix import LXScenario
 from lumix.utils.pickling import dumps
 from runner import JournalError, run_scenarios
-from runner.collector import Journal
+from runner.journal import Journal
 from runner.urls import has_password, mask_secrets, mask_url
 
 from . import test_cli

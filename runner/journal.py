@@ -1,0 +1,371 @@
+"""The results journal: one SQLAlchemy table on any database (SQLite in WAL mode for a path).
+
+A result is keyed by the run key (model hash, solver options, ``keep``, outcomes) and the
+scenario key, so re-running the same call skips what is done and a parent killed mid-run loses
+and duplicates nothing. A result's outcomes are a JSON column; a journal written before that
+column existed gains it (empty) when opened. Unpickling stored solutions: trusted data only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import math
+import pickle
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+from .columns import JOURNAL_TABLE
+from .errors import JournalError
+from .results import ScenarioResult
+from .urls import mask_secrets, mask_url
+
+__all__ = ["Journal", "results_table", "result_from_row"]
+
+SQLITE_BUSY_S = 60.0  # how long a SQLite journal waits for another process's lock
+CREATE_ATTEMPTS = 5
+
+_metadata = sa.MetaData()
+results_table = sa.Table(
+    JOURNAL_TABLE,
+    _metadata,
+    sa.Column("run_key", sa.String(64), primary_key=True),
+    sa.Column("scenario_key", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("objective_value", sa.Float, nullable=True),
+    sa.Column("solve_time", sa.Float, nullable=False),
+    sa.Column("wall_time", sa.Float, nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("worker", sa.String(128), nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("parameters", sa.Text, nullable=False),
+    sa.Column("solution", sa.LargeBinary, nullable=True),
+    sa.Column("outcomes", sa.Text, nullable=True),  # JSON {name: value}; NULL: none asked for
+)
+#: Columns added to the journal after its first version: an older journal gains them, empty,
+#: when it is opened (``Journal._add_columns``); its rows then have no outcomes.
+ADDED_COLUMNS = ("outcomes",)
+
+
+def _url(store: str | Path) -> str:
+    text = str(store)
+    return text if "://" in text else f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+#: The first 16 bytes of every SQLite 3 database file.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+#: What a file that is not an SQLite database looks like, by its first bytes.
+_MAGICS = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"%PDF", "a PDF document"),
+    (b"PAR1", "a Parquet file"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip file"),
+)
+_NOT_A_JOURNAL_FIX = (
+    "give store= / --store (or a SQLite --output) a new file name or an existing journal; "
+    "this file was left unchanged"
+)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (``None``: another database, or in memory)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    database = parsed.database
+    if database.startswith("file:"):  # a sqlite URI filename: file:PATH?mode=...
+        database = database[5:].partition("?")[0]
+    return Path(database).expanduser()
+
+
+def _what_is(head: bytes) -> str:
+    """A few words on what a file starting with ``head`` holds."""
+    for magic, what in _MAGICS:
+        if head.startswith(magic):
+            return what
+    try:  # (incremental: a character cut at the end of ``head`` is not an error)
+        shown = codecs.getincrementaldecoder("utf-8")().decode(head)
+    except UnicodeDecodeError:
+        shown = "\x00"
+    if not "".join(shown.split()).isprintable():
+        return "binary data that is not an SQLite database"
+    return "a text file"
+
+
+def _truncated(path: Path, head: bytes) -> str | None:
+    """Why a file with the SQLite header is too short for the size its header gives."""
+    size = path.stat().st_size
+    if len(head) < 100:
+        return f"a truncated SQLite file ({size} bytes, shorter than the 100-byte header)"
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big")
+    header_valid = pages > 0 and head[24:28] == head[92:96]
+    if header_valid and size < pages * page_size:
+        return f"a truncated SQLite database ({size} bytes of the {pages * page_size} its header gives)"
+    return None
+
+
+def _check_sqlite_file(path: Path, shown: str) -> None:
+    """A SQLite journal path must be a new file, an empty one, or an SQLite database."""
+    if path.is_dir():
+        raise JournalError(
+            f"journal {shown}: is a directory, not an SQLite file; "
+            f"fix: give a file path, e.g. {Path(shown) / 'sweep.journal.sqlite'}"
+        )
+    if not path.exists():
+        return
+    try:
+        with path.open("rb") as file:
+            head = file.read(100)
+    except OSError as exc:
+        raise JournalError(
+            f"journal {shown}: cannot read it: {exc.strerror or exc}; fix: check its permissions"
+        ) from exc
+    if not head:
+        return  # an empty file: SQLite makes it a database
+    if not head.startswith(SQLITE_MAGIC):
+        raise JournalError(
+            f"journal {shown}: not an SQLite database, found {_what_is(head)}; fix: {_NOT_A_JOURNAL_FIX}"
+        )
+    wal = path.with_name(path.name + "-wal")
+    truncated = None if wal.is_file() and wal.stat().st_size else _truncated(path, head)
+    if truncated is not None:  # (a WAL file would complete it: a parent killed mid-checkpoint)
+        raise JournalError(
+            f"journal {shown}: found {truncated}; fix: restore it from a copy, or start afresh "
+            "with a new store path (this file was left unchanged)"
+        )
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+_PARAMETERS_JSON = json.JSONEncoder(default=_json_default)
+_COLUMN_NAMES = tuple(c.name for c in results_table.c)
+_SQLITE_INSERT = (
+    f'INSERT INTO "{JOURNAL_TABLE}" ({", ".join(_COLUMN_NAMES)}) '
+    f"VALUES ({', '.join('?' for _ in _COLUMN_NAMES)}) ON CONFLICT DO NOTHING"
+)
+
+
+def _journal_row(run_key: str, key: str, rec: ScenarioResult) -> tuple[Any, ...]:
+    """A result as a journal row, in ``results_table``'s column order."""
+    return (
+        run_key,
+        key,
+        rec.name,
+        str(rec.status),
+        rec.objective_value,
+        rec.solve_time,
+        rec.wall_time,
+        rec.method,
+        rec.attempts,
+        rec.worker,
+        rec.error,
+        _PARAMETERS_JSON.encode(rec.parameters),
+        None if rec.solution is None else pickle.dumps(rec.solution),
+        json.dumps(rec.outcomes) if rec.outcomes else None,
+    )
+
+
+class Journal:
+    """A results store on any SQLAlchemy database. Unpickling solutions: trusted data only."""
+
+    def __init__(self, store: str | Path) -> None:
+        #: The store as messages show it (password masked).
+        self.shown = mask_url(store)
+        self._to_add: list[str] = []  # journal columns an older table lacks (see _add_columns)
+        url = _url(store)
+        try:
+            sqlite_file = _sqlite_file(url)
+            if sqlite_file is not None:
+                _check_sqlite_file(sqlite_file, self.shown)
+            # SQLite: wait for another process's lock (a concurrent run) instead of failing
+            options = {"connect_args": {"timeout": SQLITE_BUSY_S}} if sqlite_file is not None else {}
+            self.engine = sa.create_engine(url, **options)
+        except JournalError:
+            raise
+        except Exception as exc:  # a bad URL, a missing driver
+            raise JournalError(
+                f"journal {self.shown}: cannot open it: {type(exc).__name__}: {mask_secrets(str(exc))}; "
+                "fix: give a writable path or a SQLAlchemy URL whose driver is installed"
+            ) from None
+        try:
+            self._check_table()  # before any write (the WAL pragma included)
+            self.engine.dispose()  # the pragmas apply to the connections opened from now on
+            if self.engine.dialect.name == "sqlite":
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self._create_table()
+            self._add_columns()
+        except JournalError:
+            self.engine.dispose()
+            raise
+        except Exception as exc:  # unreachable server, damaged file, no permission
+            self.engine.dispose()
+            fix = "check that the database is reachable and writable, or give another store"
+            if self.engine.dialect.name == "sqlite":
+                fix = "restore a damaged file from a copy, or give store= / --store a new file name"
+            raise JournalError(
+                f"journal {self.shown}: cannot open it: {type(exc).__name__}: "
+                f"{mask_secrets(str(exc)).splitlines()[0]}; fix: {fix}"
+            ) from None
+
+    def _create_table(self) -> None:
+        """Create the table if absent; another run creating it at the same moment is fine."""
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                _metadata.create_all(self.engine)
+                return
+            except sa.exc.OperationalError:
+                with self.engine.connect() as conn:
+                    created = sa.inspect(conn).has_table(results_table.name)
+                if created:  # by the other run: check it as if it had been there
+                    self._check_table()
+                    return
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def _check_table(self) -> None:
+        """An existing ``lumix_scenario_results`` table must have the journal's columns."""
+        with self.engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            if not inspector.has_table(results_table.name):
+                return
+            found = [c["name"] for c in inspector.get_columns(results_table.name)]
+        missing = [c.name for c in results_table.c if c.name not in found]
+        self._to_add = sorted(set(missing) & set(ADDED_COLUMNS))
+        if missing and not set(missing) <= set(ADDED_COLUMNS):  # an older journal gains them
+            expected = {c.name for c in results_table.c}
+            other = [c for c in found if c not in expected]
+            raise JournalError(
+                f"journal {self.shown}: holds a table {results_table.name!r} that is not a journal's "
+                f"(missing columns {', '.join(missing)}"
+                + (f"; other columns {', '.join(other)}" if other else "")
+                + "); fix: give store= / --store another database or file, or rename that table "
+                "(the database was left unchanged)"
+            )
+
+    def _add_columns(self) -> None:
+        """Give a journal written before ``ADDED_COLUMNS`` existed those columns, empty (another
+        run adding them at the same moment is fine)."""
+        dialect = self.engine.dialect
+        quote = dialect.identifier_preparer
+        for name in self._to_add:  # what _check_table found missing in an existing table
+            column = results_table.c[name]
+            ddl = (
+                f"ALTER TABLE {quote.format_table(results_table)} "
+                f"ADD COLUMN {quote.format_column(column)} {column.type.compile(dialect)}"
+            )
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(sa.text(ddl))
+            except sa.exc.DBAPIError:
+                with self.engine.connect() as conn:
+                    added = name in {c["name"] for c in sa.inspect(conn).get_columns(results_table.name)}
+                if not added:
+                    raise
+
+    def load(self, run_key: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """Stored rows of this run whose scenario key is in ``keys``."""
+        found: dict[str, dict[str, Any]] = {}
+        wanted = set(keys)
+        query = sa.select(results_table).where(results_table.c.run_key == run_key)
+        with self.engine.connect() as conn:
+            for row in conn.execute(query).mappings():
+                if row["scenario_key"] in wanted:
+                    found[row["scenario_key"]] = dict(row)
+        return found
+
+    def forget(self, run_key: str, keys: list[str]) -> None:
+        """Delete the rows of these scenario keys (failed results about to be retried)."""
+        if keys:
+            table = results_table
+            with self.engine.begin() as conn:
+                conn.execute(table.delete().where(table.c.run_key == run_key, table.c.scenario_key.in_(keys)))
+
+    def forget_scenarios(self, keys: list[str]) -> None:
+        """Delete the rows of these scenario keys in every run (a sweep started afresh)."""
+        table = results_table
+        with self.engine.begin() as conn:
+            for start in range(0, len(keys), 500):
+                conn.execute(table.delete().where(table.c.scenario_key.in_(keys[start : start + 500])))
+
+    def write(self, run_key: str, rows: list[tuple[str, ScenarioResult]]) -> None:
+        """Commit results (scenario key, result) in one transaction; existing keys are kept."""
+        values = [_journal_row(run_key, key, rec) for key, rec in rows]
+        if not values:
+            return
+        dialect = self.engine.dialect.name
+        if dialect == "sqlite":  # one DBAPI executemany: no per-row work in SQLAlchemy
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(_SQLITE_INSERT, values)
+            return
+        records = [dict(zip(_COLUMN_NAMES, value, strict=True)) for value in values]
+        if dialect == "postgresql":
+            statement = postgresql_insert(results_table).on_conflict_do_nothing()
+            with self.engine.begin() as conn:
+                conn.execute(statement, records)
+            return
+        for record in records:  # other databases: one row at a time, duplicates ignored
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(results_table.insert(), record)
+            except sa.exc.IntegrityError:
+                pass
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL and ``synchronous=NORMAL`` on each new connection. Switching a new file to WAL needs
+    a moment alone with it: SQLite answers "database is locked" at once (without waiting its busy
+    timeout) while another process holds it, so the switch is tried again; once one process
+    has switched, the file stays WAL and the pragma no longer needs the lock."""
+    cursor = dbapi_connection.cursor()
+    try:
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError:
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def result_from_row(index: int, row: dict[str, Any], parameters: dict[str, Any]) -> ScenarioResult:
+    """A journal row back into a result (for resumed scenarios)."""
+    solution = row["solution"]
+    objective = row["objective_value"]
+    return ScenarioResult(
+        row["name"],
+        row["status"],
+        None if objective is None or math.isnan(objective) else objective,
+        row["solve_time"],
+        row["wall_time"],
+        row["method"],
+        row["attempts"],
+        row["worker"],
+        row["error"],
+        None if solution is None else pickle.loads(solution),
+        parameters,
+        json.loads(row["outcomes"]) if row.get("outcomes") else {},
+        index=index,
+    )
