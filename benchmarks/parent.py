@@ -33,6 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -44,7 +45,7 @@ import compile_solve as cs  # noqa: E402
 
 from runner import register_backend, run_scenarios  # noqa: E402
 from runner.backends import Backend, Sink  # noqa: E402
-from runner.backends.base import batches  # noqa: E402
+from runner.backends.base import MAX_BATCH, batches  # noqa: E402
 from runner.bench.measure import capacity_factors, declarative_scenarios  # noqa: E402
 from runner.bench.model import build_model, lumix_classes, make_data  # noqa: E402
 from runner.columns import JOURNAL_TABLE  # noqa: E402
@@ -54,7 +55,7 @@ from runner.worker import ModelRef, ScenarioTask, run_batch  # noqa: E402
 SECTION = "## parent"
 TARGET_MS = 0.02
 N_JOBS = 2
-BATCH = 64  # what auto_batch_size gives for these sizes on 2 workers (MAX_BATCH)
+BATCH = MAX_BATCH  # what auto_batch_size gives for these sizes on 2 workers
 PRODUCTS, RESOURCES, SEED = 40, 11, 0
 
 
@@ -64,8 +65,8 @@ class PrecomputedBackend(Backend):
     name = "precomputed"
     ready: ClassVar[dict[tuple[int, int], bytes]] = {}
 
-    def run(self, ref: ModelRef, tasks: list[ScenarioTask], sink: Sink) -> None:
-        for batch in batches(tasks, self.batch_size_for(len(tasks), self.workers)):
+    def run(self, ref: ModelRef, tasks: Iterable[ScenarioTask], sink: Sink) -> None:
+        for batch in batches(tasks, self.batch_size_for(tasks, self.workers)):
             pickle.dumps((ref, batch, None), pickle.HIGHEST_PROTOCOL)  # what loky ships
             sink.accept(pickle.loads(self.ready[batch[0].index, len(batch)]))
 
@@ -75,10 +76,11 @@ def precompute(model: Any, scenarios: list[Any]) -> tuple[dict[tuple[int, int], 
     plan = prepare(model, normalize(scenarios, True), optimizer=None, timeout=None, keep="summary")
     ref = ModelRef(plan.run_key, data=plan.payload)
     ready, objectives = {}, {}
-    for batch in batches(plan.tasks(), BATCH):
+    tasks = (ScenarioTask(i, spec.name, spec.changes, shipped) for i, spec, shipped in plan.specs())
+    for batch in batches(tasks, BATCH):
         results = run_batch(ref, batch)
         ready[batch[0].index, len(batch)] = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
-        objectives.update({r.name: r.objective_value for r in results})
+        objectives.update(zip(results.name, results.objective_value, strict=True))
     return ready, objectives
 
 

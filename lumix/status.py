@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["Status"]
+__all__ = ["Status", "FAILURES"]
 
 
 class Status(StrEnum):
@@ -45,3 +45,5 @@ class Status(StrEnum):
 
 _FEASIBLE = frozenset({Status.OPTIMAL, Status.FEASIBLE})
 _FAILURES = frozenset({Status.ABNORMAL, Status.ERROR, Status.TIMEOUT, Status.CRASHED, Status.CANCELLED})
+#: The failure statuses (``Status.is_failure``); plain strings compare equal to them.
+FAILURES = _FAILURES

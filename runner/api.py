@@ -29,6 +29,7 @@ from .journal import Journal
 from .meta import SweepMeta
 from .plan import SweepPlan, normalize, prepare
 from .results import ScenarioResults
+from .stream import TaskStream
 
 __all__ = ["run_scenarios"]
 
@@ -86,13 +87,12 @@ def run_scenarios(
     plan = prepare(model, specs, optimizer=optimizer, timeout=timeout, keep=keep, outcomes=named)
     journal = Journal(store) if store is not None else None
     try:
-        resumed = plan.resume(journal) if journal is not None else {}
-        collector = Collector(plan, journal, Progress(len(specs), progress, len(resumed)), retries, resumed)
-        interrupted = _dispatch(chosen, plan, collector)
+        collector = Collector(plan, journal, Progress(specs.total, progress), retries)
+        interrupted = _dispatch(chosen, plan, collector, TaskStream(plan, collector, journal))
+        results = collector.table(interrupted)
     finally:
         if journal is not None:
             journal.close()
-    results = collector.table(interrupted)
     results.meta = _sweep_meta(scenarios, plan.canon.content_hash, outcome_names=plan.outcomes)
     return results
 
@@ -178,24 +178,23 @@ def _check_timeout(timeout: Any) -> None:
         raise ValueError(f"timeout={timeout!r} is out of range; expected {accepted}")
 
 
-def _dispatch(backend: Backend, plan: SweepPlan, collector: Collector) -> bool:
+def _dispatch(backend: Backend, plan: SweepPlan, collector: Collector, tasks: TaskStream) -> bool:
     """Run the tasks not yet done on ``backend``; True if Ctrl-C stopped the sweep."""
-    tasks = plan.tasks(skip=collector.results)
     start = time.perf_counter()
     try:
-        with backend:
-            if tasks:
+        if not tasks.empty():  # (resumed scenarios are skipped on the way)
+            with backend:
                 backend.run(backend.start(plan.payload, plan.run_key), tasks, collector)
     except KeyboardInterrupt:
-        done, total = len(collector.results), len(plan.specs)
+        done, total = collector.finished + collector.resumed, plan.scenarios.total
         journaled = " and journaled" if collector.journal is not None else ""
         warnings.warn(
             f"run_scenarios interrupted after {time.perf_counter() - start:.1f}s: "
-            f"{done} of {total} scenarios finished{journaled}",
+            f"{done} of {total if total is not None else collector.produced} scenarios finished{journaled}",
             stacklevel=3,
         )
         return True
     finally:
         collector.progress.close()
-    logger.debug("ran %d scenarios on %r in %.3fs", len(tasks), backend, time.perf_counter() - start)
+    logger.debug("ran %d scenarios on %r in %.3fs", collector.finished, backend, time.perf_counter() - start)
     return False

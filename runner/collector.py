@@ -7,14 +7,21 @@ batch is journaled (``runner.journal``) before it counts as finished.
 
 from __future__ import annotations
 
+import json
+import pickle
 import sys
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from lumix.status import FAILURES as _FAILURES
 from lumix.status import Status
 
-from .journal import Journal
+from .journal import Journal, parameters_json
+from .plan import ScenarioKeys
 from .results import ScenarioResult, ScenarioResults
+from .worker import ResultBatch
 
 if TYPE_CHECKING:
     from .plan import SweepPlan
@@ -26,7 +33,7 @@ __all__ = ["Progress", "Collector"]
 class Progress:
     """A tqdm bar when asked for (``True``) or when stderr is a terminal (``None``)."""
 
-    def __init__(self, total: int, enabled: bool | None, initial: int = 0) -> None:
+    def __init__(self, total: int | None, enabled: bool | None, initial: int = 0) -> None:
         if enabled is None:
             enabled = sys.stderr.isatty()
         self.bar = None
@@ -46,41 +53,137 @@ class Progress:
             self.bar.close()
 
 
+class _Keys:
+    """The scenario keys of a stored sweep in input order, 32 bytes each in a numpy array."""
+
+    def __init__(self) -> None:
+        self.array = np.empty(4096, dtype="S32")
+        self.size = 0
+
+    def put(self, index: int, key: str) -> None:
+        if index >= len(self.array):
+            grown = np.empty(max(2 * len(self.array), index + 1), dtype="S32")
+            grown[: self.size] = self.array[: self.size]
+            self.array = grown
+        self.array[index] = key
+        self.size = max(self.size, index + 1)
+
+    def ordered(self) -> np.ndarray:
+        return self.array[: self.size].copy()
+
+
 class Collector:
     """Receives what the backend reports, decides each result's final status and attempts,
     journals each batch, then counts it on the progress bar.
 
-    Results are journaled before they count as finished: an interrupt in between leaves the
-    journal and the returned table agreeing (the batch is redone on resume).
+    Without a journal the results are kept in memory; with one, each batch is written to it
+    in one transaction and only the scenarios in flight are held here (their name, key and
+    parameters): the results are read back from the store (``runner.stored``). Results are
+    journaled before they count as finished: an interrupt in between leaves the journal and
+    the returned table agreeing (the batch is redone on resume).
     """
 
-    def __init__(
-        self,
-        plan: SweepPlan,
-        journal: Journal | None,
-        progress: Progress,
-        retries: int,
-        resumed: dict[int, ScenarioResult] | None = None,
-    ) -> None:
+    def __init__(self, plan: SweepPlan, journal: Journal | None, progress: Progress, retries: int) -> None:
         self.plan = plan
         self.journal = journal
         self.progress = progress
         self.retries = retries
-        self.results: dict[int, ScenarioResult] = dict(resumed or {})
-        self.resumed = len(self.results)
+        self.in_memory = journal is None
+        self.results: dict[int, ScenarioResult] = {}
+        self.keys = _Keys() if journal is not None else None
+        #: The scenarios handed out and not yet decided: index -> (name, key, parameters).
+        self.pending: dict[int, tuple[str, str | None, dict[str, Any]]] = {}
         self.crashes: Counter[int] = Counter()
         self.failed = 0
+        self.finished = 0
+        self.resumed = 0
+        self.produced = 0  # scenarios handed out or resumed so far (indices 0 .. produced - 1)
+
+    # -- what the task stream announces ------------------------------------------------------
+    def expect(self, index: int, name: str, key: str | None, parameters: dict[str, Any]) -> None:
+        self.pending[index] = (name, key, parameters)
+        self.produced = index + 1
+        if self.keys is not None and key is not None:
+            self.keys.put(index, key)
+
+    def resume(self, index: int, key: str, row: dict[str, Any], parameters: dict[str, Any]) -> None:
+        """A scenario whose result the journal holds already."""
+        assert self.keys is not None, "only a journaled sweep resumes"
+        self.keys.put(index, key)
+        self.produced = index + 1
+        self.resumed += 1
+        self.progress.update(1, self.failed)
 
     # -- what the backend reports ---------------------------------------------------------------
-    def accept(self, results: list[ScenarioResult]) -> None:
-        fresh = [self._final(r) for r in results if r.index not in self.results]
+    def accept(self, batch: ResultBatch) -> None:
+        """A batch of results: decided, journaled in one transaction, then counted."""
+        decided = [j for j, index in enumerate(batch.index) if index in self.pending]
+        if not decided:
+            return
+        statuses = [self._decided(batch, j) for j in decided]
         if self.journal is not None:
-            keys = self.plan.keys
-            self.journal.write(self.plan.run_key, [(keys[r.index], r) for r in fresh])
-        for result in fresh:
-            self.results[result.index] = result
-        self.failed += sum(r.status.is_failure for r in fresh)
-        self.progress.update(len(fresh), self.failed)
+            self.journal.write_rows(
+                [self._row(batch, j, *sd) for j, sd in zip(decided, statuses, strict=True)]
+            )
+        else:
+            for j, sd in zip(decided, statuses, strict=True):
+                self._keep(batch, j, *sd)
+        failed = sum(status in _FAILURES for status, _ in statuses)
+        for j in decided:
+            del self.pending[batch.index[j]]
+        self.failed += failed
+        self.finished += len(decided)
+        self.progress.update(len(decided), self.failed)
+
+    def _decided(self, batch: ResultBatch, j: int) -> tuple[str, str | None]:
+        """The final status and error: a solver stopped by its time limit at the scenario
+        timeout is a ``timeout``."""
+        status, error = batch.status[j], batch.error[j]
+        if status == Status.TIME_LIMIT and self.plan.solver_stops_at_timeout:
+            return str(Status.TIMEOUT), f"the solver stopped at timeout={self.plan.timeout}s"
+        return status, error
+
+    def _row(self, batch: ResultBatch, j: int, status: str, error: str | None) -> tuple[Any, ...]:
+        """A journal row (``runner.journal.results_table``'s column order)."""
+        index = batch.index[j]
+        name, key, parameters = self.pending[index]
+        solution, outcomes = batch.solution[j], batch.outcomes[j]
+        return (
+            self.plan.run_key,
+            key,
+            name,
+            status,
+            batch.objective_value[j],
+            batch.solve_time[j],
+            batch.wall_time[j],
+            batch.method[j],
+            1 + self.crashes[index] if self.crashes else 1,
+            batch.worker[j],
+            error,
+            parameters_json(parameters),
+            None if solution is None else pickle.dumps(solution),
+            json.dumps(outcomes) if outcomes else None,
+        )
+
+    def _keep(self, batch: ResultBatch, j: int, status: str, error: str | None) -> None:
+        index = batch.index[j]
+        name, _, parameters = self.pending[index]
+        self.results[index] = ScenarioResult(
+            name,
+            Status(status),
+            batch.objective_value[j],
+            batch.solve_time[j],
+            batch.wall_time[j],
+            batch.method[j],
+            1 + self.crashes[index] if self.crashes else 1,
+            batch.worker[j],
+            error,
+            batch.solution[j],
+            parameters,
+            batch.outcomes[j],
+            index=index,
+            rss=batch.rss,
+        )
 
     def retry_crash(self, index: int) -> bool:
         if self.crashes[index] >= self.retries:
@@ -89,37 +192,57 @@ class Collector:
         return True
 
     def crashed(self, index: int, error: str) -> None:
-        self.accept([self._failure(index, Status.CRASHED, error)])
+        self.accept(self._failure(index, Status.CRASHED, error))
 
     def timed_out(self, index: int, worker: str, wall_time: float) -> None:
         timeout = self.plan.timeout
         error = f"scenario ran longer than timeout={timeout}s; its worker ({worker}) was stopped"
-        self.accept([self._failure(index, Status.TIMEOUT, error, worker=worker, wall_time=wall_time)])
+        self.accept(self._failure(index, Status.TIMEOUT, error, worker=worker, wall_time=wall_time))
 
     def batch_failed(self, tasks: list[ScenarioTask], error: str) -> None:
-        self.accept([self._failure(t.index, Status.ERROR, error) for t in tasks])
+        for task in tasks:
+            self.accept(self._failure(task.index, Status.ERROR, error))
 
-    # -- deciding ---------------------------------------------------------------------------
-    def _failure(self, index: int, status: Status, error: str, **fields: Any) -> ScenarioResult:
-        spec = self.plan.specs[index]
-        parameters = spec.parameters
-        return ScenarioResult(spec.name, status, error=error, parameters=parameters, index=index, **fields)
-
-    def _final(self, result: ScenarioResult) -> ScenarioResult:
-        """The result as reported, with the sweep's view: a solver stopped by its time limit
-        at the scenario timeout is a ``timeout``; attempts count the crashes retried."""
-        if self.plan.solver_stops_at_timeout and result.status is Status.TIME_LIMIT:
-            result.status = Status.TIMEOUT
-            result.error = f"the solver stopped at timeout={self.plan.timeout}s"
-        result.attempts = 1 + self.crashes[result.index]
-        result.parameters = self.plan.specs[result.index].parameters
-        return result
+    def _failure(
+        self, index: int, status: Status, error: str, worker: str = "", wall_time: float = 0.0
+    ) -> ResultBatch:
+        name = self.pending[index][0] if index in self.pending else ""
+        result = ScenarioResult(name, status, error=error, worker=worker, wall_time=wall_time, index=index)
+        return ResultBatch.of([result])
 
     # -- the table --------------------------------------------------------------------------
     def table(self, interrupted: bool) -> ScenarioResults:
-        """Every scenario's result in input order; those never finished are ``cancelled``."""
-        results = [
-            self.results.get(i) or self._failure(i, Status.CANCELLED, "the run was interrupted first")
-            for i in range(len(self.plan.specs))
-        ]
-        return ScenarioResults(results, self.plan.canon.sense, interrupted, self.resumed)
+        """Every scenario's result in input order; those never finished are ``cancelled``
+        (journaled so, with a journal, and solved again on resume)."""
+        self._cancel_unfinished()
+        sense = self.plan.canon.sense
+        if self.journal is None:
+            results = [self.results[i] for i in sorted(self.results)]
+            return ScenarioResults(results, sense, interrupted, self.resumed)
+        try:
+            from .stored import StoredResults
+        except ImportError:  # TEMPORARY until runner.stored lands
+            from .journal import result_from_row
+            import json as _json
+
+            assert self.keys is not None
+            keys = [k.decode() for k in self.keys.ordered()]
+            rows = self.journal.load(self.plan.run_key, keys)
+            results = [result_from_row(i, rows[k], _json.loads(rows[k]["parameters"])) for i, k in enumerate(keys)]
+            return ScenarioResults(results, sense, interrupted, self.resumed)
+
+        assert self.keys is not None
+        return StoredResults(
+            self.journal.store, self.plan.run_key, self.keys.ordered(), sense, interrupted, self.resumed
+        )
+
+    def _cancel_unfinished(self) -> None:
+        """Scenarios handed out but not decided, and those of a list never handed out, become
+        ``cancelled`` results."""
+        head = self.plan.scenarios.head
+        keys = ScenarioKeys()
+        for index in range(self.produced, len(head) if self.plan.scenarios.materialized else 0):
+            spec = head[index]
+            self.expect(index, spec.name, keys.key(spec) if self.keys is not None else None, spec.parameters)
+        for index in sorted(self.pending):
+            self.accept(self._failure(index, Status.CANCELLED, "the run was interrupted first"))

@@ -9,11 +9,13 @@ column existed gains it (empty) when opened. Unpickling stored solutions: truste
 from __future__ import annotations
 
 import codecs
+import itertools
 import json
 import math
 import pickle
 import sqlite3
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,9 @@ from .errors import JournalError
 from .results import ScenarioResult
 from .urls import mask_secrets, mask_url
 
-__all__ = ["Journal", "results_table", "result_from_row"]
+__all__ = ["Journal", "results_table", "result_from_row", "journal_row", "parameters_json"]
 
+LOOKUP_CHUNK = 500  # scenario keys per statement (SQLite allows 999 bound parameters at least)
 SQLITE_BUSY_S = 60.0  # how long a SQLite journal waits for another process's lock
 CREATE_ATTEMPTS = 5
 
@@ -153,6 +156,8 @@ def _json_default(value: Any) -> Any:
 
 
 _PARAMETERS_JSON = json.JSONEncoder(default=_json_default)
+#: A scenario's parameters as the journal's JSON text.
+parameters_json = _PARAMETERS_JSON.encode
 _COLUMN_NAMES = tuple(c.name for c in results_table.c)
 _SQLITE_INSERT = (
     f'INSERT INTO "{JOURNAL_TABLE}" ({", ".join(_COLUMN_NAMES)}) '
@@ -160,7 +165,7 @@ _SQLITE_INSERT = (
 )
 
 
-def _journal_row(run_key: str, key: str, rec: ScenarioResult) -> tuple[Any, ...]:
+def journal_row(run_key: str, key: str, rec: ScenarioResult) -> tuple[Any, ...]:
     """A result as a journal row, in ``results_table``'s column order."""
     return (
         run_key,
@@ -184,9 +189,11 @@ class Journal:
     """A results store on any SQLAlchemy database. Unpickling solutions: trusted data only."""
 
     def __init__(self, store: str | Path) -> None:
-        #: The store as messages show it (password masked).
+        #: The store as given, and as messages show it (password masked).
+        self.store = store
         self.shown = mask_url(store)
         self._to_add: list[str] = []  # journal columns an older table lacks (see _add_columns)
+        self._raw: Any = None  # SQLite: the DBAPI connection rows are written on
         url = _url(store)
         try:
             sqlite_file = _sqlite_file(url)
@@ -278,40 +285,64 @@ class Journal:
                 if not added:
                     raise
 
-    def load(self, run_key: str, keys: list[str]) -> dict[str, dict[str, Any]]:
-        """Stored rows of this run whose scenario key is in ``keys``."""
-        found: dict[str, dict[str, Any]] = {}
-        wanted = set(keys)
-        query = sa.select(results_table).where(results_table.c.run_key == run_key)
+    def has_run(self, run_key: str) -> bool:
+        """Whether the journal holds any row of this run (else nothing can be resumed)."""
+        query = sa.select(results_table.c.run_key).where(results_table.c.run_key == run_key).limit(1)
         with self.engine.connect() as conn:
-            for row in conn.execute(query).mappings():
-                if row["scenario_key"] in wanted:
+            return conn.execute(query).first() is not None
+
+    def load(self, run_key: str, keys: list[str], status_only: bool = False) -> dict[str, dict[str, Any]]:
+        """Stored rows of this run whose scenario key is in ``keys`` (``status_only``: only
+        their ``scenario_key`` and ``status``), looked up by key in chunks."""
+        table = results_table
+        columns = [table.c.scenario_key, table.c.status] if status_only else [table]
+        found: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(keys), LOOKUP_CHUNK):
+                chunk = keys[start : start + LOOKUP_CHUNK]
+                query = sa.select(*columns).where(table.c.run_key == run_key, table.c.scenario_key.in_(chunk))
+                for row in conn.execute(query).mappings():
                     found[row["scenario_key"]] = dict(row)
         return found
 
     def forget(self, run_key: str, keys: list[str]) -> None:
         """Delete the rows of these scenario keys (failed results about to be retried)."""
-        if keys:
-            table = results_table
-            with self.engine.begin() as conn:
-                conn.execute(table.delete().where(table.c.run_key == run_key, table.c.scenario_key.in_(keys)))
-
-    def forget_scenarios(self, keys: list[str]) -> None:
-        """Delete the rows of these scenario keys in every run (a sweep started afresh)."""
         table = results_table
         with self.engine.begin() as conn:
-            for start in range(0, len(keys), 500):
-                conn.execute(table.delete().where(table.c.scenario_key.in_(keys[start : start + 500])))
+            for start in range(0, len(keys), LOOKUP_CHUNK):
+                chunk = keys[start : start + LOOKUP_CHUNK]
+                conn.execute(
+                    table.delete().where(table.c.run_key == run_key, table.c.scenario_key.in_(chunk))
+                )
+
+    def forget_scenarios(self, keys: Iterable[str]) -> None:
+        """Delete the rows of these scenario keys in every run (a sweep started afresh)."""
+        table = results_table
+        keys = iter(keys)
+        with self.engine.begin() as conn:
+            while chunk := list(itertools.islice(keys, LOOKUP_CHUNK)):
+                conn.execute(table.delete().where(table.c.scenario_key.in_(chunk)))
 
     def write(self, run_key: str, rows: list[tuple[str, ScenarioResult]]) -> None:
         """Commit results (scenario key, result) in one transaction; existing keys are kept."""
-        values = [_journal_row(run_key, key, rec) for key, rec in rows]
+        self.write_rows([journal_row(run_key, key, rec) for key, rec in rows])
+
+    def write_rows(self, values: list[tuple[Any, ...]]) -> None:
+        """Commit rows (tuples in ``results_table``'s column order) in one transaction; existing
+        keys are kept. SQLite: one DBAPI ``executemany`` on a connection kept for the journal's
+        life (no per-row or per-batch work in SQLAlchemy)."""
         if not values:
             return
         dialect = self.engine.dialect.name
-        if dialect == "sqlite":  # one DBAPI executemany: no per-row work in SQLAlchemy
-            with self.engine.begin() as conn:
-                conn.exec_driver_sql(_SQLITE_INSERT, values)
+        if dialect == "sqlite":
+            if self._raw is None:
+                self._raw = self.engine.raw_connection()
+            try:
+                self._raw.cursor().executemany(_SQLITE_INSERT, values)
+                self._raw.commit()
+            except BaseException:
+                self._raw.rollback()
+                raise
             return
         records = [dict(zip(_COLUMN_NAMES, value, strict=True)) for value in values]
         if dialect == "postgresql":
@@ -327,6 +358,9 @@ class Journal:
                 pass
 
     def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
         self.engine.dispose()
 
 

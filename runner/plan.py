@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import uuid
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
+
+import numpy as np
 
 from lumix import LXModel, LXOptimizer
 from lumix.analysis import LXScenario
@@ -19,16 +21,13 @@ from lumix.compile import LXCanonicalModel
 from lumix.outcomes import Outcome, ResolvedOutcomes
 from lumix.scenario import Keep, Resolver
 from lumix.solvers.registry import DEFAULT_SOLVER, SOLVER_KEY, backend_class
-from lumix.status import Status
 from lumix.utils.keys import ContentKeyer, Unkeyable, digest
 from lumix.utils.pickling import dumps
 
 from .columns import BASELINE, RESULT_COLUMNS
-from .journal import Journal, result_from_row
-from .results import ScenarioResult
-from .worker import Payload, ScenarioTask
+from .worker import Payload
 
-__all__ = ["ScenarioSpec", "SweepPlan", "normalize", "prepare", "scenario_keys"]
+__all__ = ["ScenarioSpec", "Scenarios", "SweepPlan", "normalize", "prepare", "scenario_keys"]
 
 
 @dataclass
@@ -45,11 +44,12 @@ class ScenarioSpec:
             return self.declarative.parameter_values()
         return dict(getattr(self.function, "parameters", {}) or {})
 
-    def key(self, keyer: ContentKeyer) -> str:
-        """The scenario's journal key: its name, its declarative changes and its callables by
-        value (code, captured values, the globals they read); raises ``Unkeyable``."""
+    def key(self, keyer: ContentKeyer, changes: tuple[tuple[Any, ...], ...] | None = None) -> str:
+        """The scenario's journal key: its name, its declarative changes (``changes``, when the
+        caller has them already) and its callables by value (code, captured values, the globals
+        they read); raises ``Unkeyable``. Equal to ``LXScenario.content_key``."""
         if self.declarative is not None:
-            return self.declarative.content_key(keyer, self.name)
+            return self.declarative.content_key(keyer, self.name, changes)
         return digest((self.name, (), [keyer.key(self.function)]))
 
     @property
@@ -91,26 +91,96 @@ def _spec(position: int, item: Any) -> ScenarioSpec:
     )
 
 
-def normalize(scenarios: Any, include_baseline: bool) -> list[ScenarioSpec]:
-    """The scenarios as ``ScenarioSpec`` objects, the baseline first when asked for.
+#: A lazy source is checked for callable scenarios on its first ``PEEK`` scenarios (the model is
+#: detached and shipped with its data only when one changes the model).
+PEEK = 1000
+
+
+class Scenarios:
+    """The scenarios of a sweep as ``ScenarioSpec`` objects, the baseline first when asked for.
+
+    A list, tuple or mapping is checked whole before anything runs (its specs are kept, as the
+    caller holds the scenarios anyway); any other iterable (a generator, a ``Sweep``) is read
+    once, lazily, and each scenario is checked as it comes: a bad one stops the sweep there,
+    the results before it kept. ``total`` is the number of scenarios when known.
+    """
+
+    def __init__(self, scenarios: Any, include_baseline: bool) -> None:
+        if isinstance(scenarios, LXScenario):
+            scenarios = [scenarios]
+        items: Iterable[Any] = scenarios.items() if isinstance(scenarios, Mapping) else scenarios
+        baseline = [ScenarioSpec(BASELINE, declarative=LXScenario(BASELINE))] if include_baseline else []
+        self.reserved = {BASELINE} if include_baseline else set()
+        size = len(scenarios) if isinstance(scenarios, Sized) else None
+        self.total = None if size is None else size + len(baseline)
+        self.materialized = isinstance(scenarios, list | tuple | Mapping)
+        self._names = _SeenNames()
+        if self.materialized:
+            self.head = baseline + [self._checked(i, item) for i, item in enumerate(items)]
+            self._rest: Iterator[ScenarioSpec] = iter(())
+        else:
+            lazy = (self._checked(i, item) for i, item in enumerate(items))
+            self.head = baseline + list(itertools.islice(lazy, PEEK))
+            self._rest = lazy
+
+    def _checked(self, position: int, item: Any) -> ScenarioSpec:
+        spec = _spec(position, item)
+        if spec.name in self.reserved:
+            raise ValueError(f"a scenario is named {BASELINE!r}; pass include_baseline=False or rename it")
+        if not self._names.add(spec.name):
+            raise ValueError(f"two scenarios are named {spec.name!r}; names must be unique")
+        return spec
+
+    def __iter__(self) -> Iterator[ScenarioSpec]:
+        """Every spec, in order; a lazy source can be iterated once."""
+        yield from self.head
+        yield from self._rest
+
+
+class _SeenNames:
+    """The names met so far, for the uniqueness check: a set for the first ``EXACT``, then
+    64-bit hashes in sorted numpy arrays (8 bytes a name, so memory stays flat-ish over millions
+    of scenarios; a hash collision would report a false repeat with odds ~n^2 / 2^65)."""
+
+    EXACT = 100_000
+    MERGE = 65_536
+
+    def __init__(self) -> None:
+        self.exact: set[str] = set()
+        self.recent: set[int] = set()
+        self.older = np.empty(0, dtype=np.int64)
+
+    def add(self, name: str) -> bool:
+        """Record ``name``; False if it was met before."""
+        if len(self.exact) < self.EXACT:
+            if name in self.exact:
+                return False
+            self.exact.add(name)
+            return True
+        if name in self.exact:
+            return False
+        code = hash(name)
+        if code in self.recent or self._in_older(code):
+            return False
+        self.recent.add(code)
+        if len(self.recent) >= self.MERGE:
+            merged = np.concatenate([self.older, np.fromiter(self.recent, np.int64, len(self.recent))])
+            self.older = np.sort(merged)
+            self.recent = set()
+        return True
+
+    def _in_older(self, code: int) -> bool:
+        at = int(np.searchsorted(self.older, code))
+        return at < len(self.older) and int(self.older[at]) == code
+
+
+def normalize(scenarios: Any, include_baseline: bool) -> Scenarios:
+    """The scenarios as ``ScenarioSpec`` objects (``Scenarios``), the baseline first when asked.
 
     Raises ``TypeError`` for an item that is not a scenario or a name that is not a ``str``,
-    ``ValueError`` for an empty or a repeated name.
+    ``ValueError`` for an empty or a repeated name (a lazy source: when the scenario comes).
     """
-    if isinstance(scenarios, LXScenario):
-        scenarios = [scenarios]
-    items: Iterable[Any] = scenarios.items() if isinstance(scenarios, Mapping) else scenarios
-    specs = [_spec(position, item) for position, item in enumerate(items)]
-    seen: set[str] = set()
-    for s in specs:
-        if s.name in seen:
-            raise ValueError(f"two scenarios are named {s.name!r}; names must be unique")
-        seen.add(s.name)
-    if include_baseline:
-        if BASELINE in seen:
-            raise ValueError(f"a scenario is named {BASELINE!r}; pass include_baseline=False or rename it")
-        specs.insert(0, ScenarioSpec(BASELINE, declarative=LXScenario(BASELINE)))
-    return specs
+    return Scenarios(scenarios, include_baseline)
 
 
 def solver_options(optimizer: LXOptimizer | None, timeout: float | None) -> dict[str, Any]:
@@ -126,53 +196,47 @@ def solver_options(optimizer: LXOptimizer | None, timeout: float | None) -> dict
 
 @dataclass
 class SweepPlan:
-    """A sweep ready to run: the specs, the compiled model, the serialized payload and keys."""
+    """A sweep ready to run: its scenarios, the compiled model, the serialized payload and keys."""
 
-    specs: list[ScenarioSpec]
+    scenarios: Scenarios
     canon: LXCanonicalModel
     payload: bytes
     run_key: str
     options: dict[str, Any]
     timeout: float | None
-    shipped: dict[int, bytes] = field(default_factory=dict)
+    resolver: Resolver
+    detached: bool
     #: The outcomes read from every solve, ``{name: Outcome}`` (the results' outcome columns).
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    shipped: dict[int, bytes] = field(default_factory=dict)
 
     @property
     def solver_stops_at_timeout(self) -> bool:
         """The solver's own time limit is the scenario timeout (``time_limit`` means timeout)."""
         return self.timeout is not None and self.options.get("time_limit") == self.timeout
 
-    @cached_property
-    def keys(self) -> list[str]:
-        """The scenarios' journal keys (computed when a journal needs them)."""
-        return scenario_keys(self.specs)
-
-    def tasks(self, skip: Iterable[int] = ()) -> list[ScenarioTask]:
-        skipped = set(skip)
-        return [
-            ScenarioTask(i, s.name, s.changes, self.shipped.get(i))
-            for i, s in enumerate(self.specs)
-            if i not in skipped
-        ]
-
-    def resume(self, journal: Journal) -> dict[int, ScenarioResult]:
-        """Results of this sweep already in ``journal``; failed ones are forgotten there, so
-        that they run again."""
-        keys = self.keys
-        stored = journal.load(self.run_key, keys)
-        retry = [k for k, row in stored.items() if Status(row["status"]).is_failure]
-        journal.forget(self.run_key, retry)
-        return {
-            index: result_from_row(index, stored[key], self.specs[index].parameters)
-            for index, key in enumerate(keys)
-            if key in stored and key not in retry
-        }
+    def specs(self) -> Iterator[tuple[int, ScenarioSpec, bytes | None]]:
+        """``(index, spec, serialized callables)`` of every scenario, in order; a lazy source's
+        scenarios are checked here as they come (targets, callables)."""
+        for index, spec in enumerate(self.scenarios):
+            if index < len(self.scenarios.head):
+                yield index, spec, self.shipped.get(index)
+                continue
+            if spec.declarative is not None:
+                self.resolver.check_scenario(spec.declarative)
+            functions = spec.functions
+            if functions and not self.detached:
+                raise ValueError(
+                    f"scenario {spec.name!r} (#{index}) changes the model with a callable, but the "
+                    f"first {PEEK} scenarios of this lazy source did not, so the model was shipped "
+                    "without its data; put a callable scenario among the first ones, or pass a list"
+                )
+            yield index, spec, dumps(functions) if functions else None
 
 
 def prepare(
     model: LXModel,
-    specs: list[ScenarioSpec],
+    scenarios: Scenarios,
     *,
     optimizer: LXOptimizer | None,
     timeout: float | None,
@@ -180,7 +244,8 @@ def prepare(
     outcomes: dict[str, Outcome] | None = None,
 ) -> SweepPlan:
     """Compile the model (under its live session), check every declarative target and outcome,
-    detach and serialize the model once, and serialize each scenario's callables.
+    detach and serialize the model once, and serialize each scenario's callables (a lazy
+    source: its first scenarios here, the others as they come).
 
     Raises ``ScenarioError`` for a target or an outcome's name the model lacks, ``ValueError``
     for an outcome named like a results or parameter column, and ``DetachError`` for a model
@@ -188,22 +253,25 @@ def prepare(
     """
     canon = model.to_canonical() if optimizer is None else optimizer.compile(model)
     resolver = Resolver(canon)
-    for spec in specs:
+    head = scenarios.head
+    for spec in head:
         if spec.declarative is not None:
             resolver.check_scenario(spec.declarative)
     outcomes = dict(outcomes or {})
     ResolvedOutcomes(outcomes, resolver)  # unknown names raise here, in the parent
-    _check_outcome_names(outcomes, specs)
+    _check_outcome_names(outcomes, head)
     options = solver_options(optimizer, timeout)
-    callables = any(s.functions for s in specs)
+    callables = any(s.functions for s in head)
     detached = copy.deepcopy(model) if callables else None
     payload = dumps(Payload(canon, detached, options, keep, outcomes))
     run_key = _run_key(canon, detached, options, keep, outcomes)
-    shipped = {i: dumps(s.functions) for i, s in enumerate(specs) if s.functions}
-    return SweepPlan(specs, canon, payload, run_key, options, timeout, shipped, outcomes)
+    shipped = {i: dumps(s.functions) for i, s in enumerate(head) if s.functions}
+    return SweepPlan(
+        scenarios, canon, payload, run_key, options, timeout, resolver, callables, outcomes, shipped
+    )
 
 
-def _check_outcome_names(outcomes: dict[str, Outcome], specs: list[ScenarioSpec]) -> None:
+def _check_outcome_names(outcomes: dict[str, Outcome], specs: Iterable[ScenarioSpec]) -> None:
     """An outcome's column must not be a results column or a parameter's."""
     if not outcomes:
         return
@@ -220,8 +288,9 @@ def _check_outcome_names(outcomes: dict[str, Outcome], specs: list[ScenarioSpec]
 
 
 def _one_off_key() -> str:
-    """A key no later run matches: what it keys is solved again on resume."""
-    return f"unkeyed-{uuid.uuid4().hex}"
+    """A key no later run matches: what it keys is solved again on resume (32 hex characters,
+    like every scenario key)."""
+    return uuid.uuid4().hex
 
 
 def _run_key(
@@ -251,24 +320,39 @@ def _run_key(
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def scenario_keys(specs: list[ScenarioSpec]) -> list[str]:
-    """Journal keys of ``specs``, by value. A scenario whose callables hold something that
-    cannot be keyed by value gets a key of its own (with one warning for all of them), so it
-    is never resumed from a stale result."""
-    keyer = ContentKeyer()
-    keys, unkeyed = [], []
-    for spec in specs:
+class ScenarioKeys:
+    """Journal keys of scenarios, by value. A scenario whose callables hold something that
+    cannot be keyed by value gets a key of its own (with one warning for all of them, from
+    ``warn``), so it is never resumed from a stale result."""
+
+    def __init__(self) -> None:
+        self.keyer = ContentKeyer()
+        self.unkeyed: list[str] = []
+
+    def key(self, spec: ScenarioSpec, changes: tuple[tuple[Any, ...], ...] | None = None) -> str:
         try:
-            keys.append(spec.key(keyer))
+            return spec.key(self.keyer, changes)
         except Unkeyable as exc:
-            keys.append(_one_off_key())
-            unkeyed.append(f"{spec.name!r} ({exc.what})")
-    if unkeyed:
+            self.unkeyed.append(f"{spec.name!r} ({exc.what})")
+            return _one_off_key()
+
+    def warn(self) -> None:
+        unkeyed = self.unkeyed
+        if not unkeyed:
+            return
         shown = ", ".join(unkeyed[:3]) + (f" and {len(unkeyed) - 3} more" if len(unkeyed) > 3 else "")
         warnings.warn(
             f"{len(unkeyed)} scenario(s) cannot be keyed by value: {shown}; they are solved again "
             "on every resume",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-    return keys
+        self.unkeyed = []
+
+
+def scenario_keys(specs: Iterable[ScenarioSpec]) -> list[str]:
+    """Journal keys of ``specs``, by value (see ``ScenarioKeys``)."""
+    keys = ScenarioKeys()
+    found = [keys.key(spec) for spec in specs]
+    keys.warn()
+    return found

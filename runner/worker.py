@@ -2,8 +2,9 @@
 
 A worker loads a shipped model once (keyed by its hash and payload) into a
 ``lumix.scenario.ScenarioSession``, which solves each scenario in a persistent solver and
-reverts. Every scenario comes back as a ``ScenarioResult``; an exception raised by a
-scenario (any ``BaseException``) becomes its ``"error"`` result.
+reverts. A batch comes back as one ``ResultBatch`` (a column per field, not an object per
+scenario); an exception raised by a scenario (any ``BaseException``) becomes its ``"error"``
+result.
 Thread-safety: the cache is per thread, so thread backends never share a solver.
 """
 
@@ -15,8 +16,9 @@ import threading
 import time
 import traceback
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from lumix import LXModel
 from lumix.compile import LXCanonicalModel
@@ -32,6 +34,7 @@ __all__ = [
     "ModelRef",
     "Payload",
     "ScenarioTask",
+    "ResultBatch",
     "run_batch",
     "clear_cache",
     "remove_run_files",
@@ -70,14 +73,71 @@ class ModelRef:
     django: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True)
-class ScenarioTask:
+class ScenarioTask(NamedTuple):
     """One scenario as shipped: modification specs, or a serialized callable."""
 
     index: int
     name: str
     changes: tuple[tuple[Any, ...], ...] = ()
     function: bytes | None = None
+
+
+#: ``ResultBatch`` columns, in order; each holds one entry per scenario of the batch.
+RESULT_FIELDS = (
+    "index",
+    "name",
+    "status",
+    "objective_value",
+    "solve_time",
+    "wall_time",
+    "method",
+    "worker",
+    "error",
+    "solution",
+    "outcomes",
+)
+
+
+@dataclass
+class ResultBatch:
+    """The results of a batch as columns (one list per field, one entry per scenario): cheap
+    to pickle and to absorb in the parent. ``rss`` is the worker's resident memory in bytes
+    after the batch. Iterating gives a ``ScenarioResult`` per scenario."""
+
+    index: list[int] = field(default_factory=list)
+    name: list[str] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    objective_value: list[float | None] = field(default_factory=list)
+    solve_time: list[float] = field(default_factory=list)
+    wall_time: list[float] = field(default_factory=list)
+    method: list[str] = field(default_factory=list)
+    worker: list[str] = field(default_factory=list)
+    error: list[str | None] = field(default_factory=list)
+    solution: list[Any] = field(default_factory=list)
+    outcomes: list[dict[str, float]] = field(default_factory=list)
+    rss: int = 0
+
+    @classmethod
+    def of(cls, results: Iterable[ScenarioResult], rss: int = 0) -> ResultBatch:
+        batch = cls(rss=rss)
+        for result in results:
+            batch.add(result)
+        return batch
+
+    def add(self, result: ScenarioResult) -> None:
+        for name in RESULT_FIELDS:
+            value = getattr(result, name)
+            getattr(self, name).append(str(value) if name == "status" else value)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __iter__(self) -> Iterator[ScenarioResult]:
+        columns = [getattr(self, name) for name in RESULT_FIELDS]
+        for row in zip(*columns, strict=True):
+            result = ScenarioResult(**dict(zip(RESULT_FIELDS, row, strict=True)))
+            result.rss = self.rss
+            yield result
 
 
 _local = threading.local()
@@ -175,19 +235,17 @@ class _Inflight:
             os.pwrite(self.fd, f"{-1:>12d} {0.0:>20.6f}\n".encode(), 0)
 
 
-def run_batch(
-    ref: ModelRef, tasks: list[ScenarioTask], inflight_dir: str | None = None
-) -> list[ScenarioResult]:
+def run_batch(ref: ModelRef, tasks: list[ScenarioTask], inflight_dir: str | None = None) -> ResultBatch:
     """Solve ``tasks`` on this worker's copy of the model; every failure becomes a result."""
     session = _load(ref)
     if inflight_dir:
         RUN_FILES.add(inflight_dir)
+    batch = ResultBatch()
     with _Inflight(inflight_dir) as inflight:
-        results = [_run_one(session, task, inflight) for task in tasks]
-    rss = _rss()  # once per batch: reading /proc per scenario cost tens of microseconds each
-    for result in results:
-        result.rss = rss
-    return results
+        for task in tasks:
+            batch.add(_run_one(session, task, inflight))
+    batch.rss = _rss()  # once per batch: reading /proc per scenario cost tens of microseconds each
+    return batch
 
 
 def _run_one(session: ScenarioSession, task: ScenarioTask, inflight: _Inflight) -> ScenarioResult:

@@ -270,12 +270,16 @@ class LXScenario(TypeArgumentNotState, Generic[TModel]):
         """A stable key of the scenario's name and changes, by value (see ``content_key``)."""
         return self.content_key(ContentKeyer())
 
-    def content_key(self, keyer: ContentKeyer, name: str | None = None) -> str:
+    def content_key(
+        self, keyer: ContentKeyer, name: str | None = None, spec: tuple[Any, ...] | None = None
+    ) -> str:
         """The key of ``name`` (by default the scenario's own) with this scenario's changes:
-        its modifications and its ``modify_model`` callables by value (code, captured values,
-        the module globals they read). Raises ``lumix.utils.keys.Unkeyable``."""
-        functions = [keyer.key(fn) for fn in self.model_changes]
-        return digest((self.name if name is None else name, self.spec, functions))
+        its modifications (``spec``, when the caller has computed it) and its ``modify_model``
+        callables by value (code, captured values, the module globals they read). Raises
+        ``lumix.utils.keys.Unkeyable``."""
+        functions = [keyer.key(fn) for fn in self.model_changes] if self.model_changes else []
+        changes = self.spec if spec is None else spec
+        return digest((self.name if name is None else name, changes, functions))
 
     def parameter_values(self) -> dict[str, Any]:
         """``parameters`` if given, else one entry per modification."""

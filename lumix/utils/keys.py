@@ -19,6 +19,7 @@ import decimal
 import enum
 import functools
 import hashlib
+import marshal
 import pickle
 import types
 import uuid
@@ -158,8 +159,15 @@ def content_key(obj: Any) -> str | None:
 
 
 def digest(parts: Any) -> str:
-    """A short hex digest of ``repr(parts)`` (parts made of digests, names and numbers)."""
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    """A short hex digest (32 characters) of ``parts`` made of digests, names and numbers, by
+    value: their ``marshal`` encoding (version 2: no back-references, so equal values encode
+    alike whatever their identity; floats in binary), or their ``repr`` for what marshal does
+    not take (e.g. numpy scalars)."""
+    try:
+        encoded = b"m" + marshal.dumps(parts, 2)
+    except ValueError:
+        encoded = b"r" + repr(parts).encode()
+    return hashlib.sha256(encoded).hexdigest()[:32]
 
 
 def _captured(func: types.FunctionType) -> list[Any]:

@@ -14,27 +14,28 @@ Capabilities (class attributes), as joblib's backends declare theirs:
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator
-from typing import Any, ClassVar, Protocol
+from collections.abc import Iterable, Iterator, Sized
+from typing import ClassVar, Protocol
 
 from lumix.utils import orm
 
-from ..worker import ModelRef, ScenarioTask
+from ..worker import ModelRef, ResultBatch, ScenarioTask
 
-__all__ = ["Backend", "Sink", "batches", "auto_batch_size", "MAX_BATCH"]
+__all__ = ["Backend", "Sink", "batches", "planned", "auto_batch_size", "MAX_BATCH"]
 
-MAX_BATCH = 64
+MAX_BATCH = 256
 
 
 class Sink(Protocol):
     """What a backend reports to (``runner.collector.Collector``)."""
 
-    def accept(self, results: list[Any]) -> None:
-        """A batch of results from a worker."""
+    def accept(self, results: ResultBatch) -> None:
+        """A batch of results from a worker (``runner.worker.run_batch``'s)."""
 
     def retry_crash(self, index: int) -> bool:
         """A scenario's worker died: True if it may run again, False once its retries are spent."""
@@ -54,9 +55,18 @@ def auto_batch_size(n_tasks: int, workers: int) -> int:
     return max(1, min(MAX_BATCH, math.ceil(n_tasks / max(1, workers * 4))))
 
 
-def batches(tasks: list[ScenarioTask], size: int) -> Iterator[list[ScenarioTask]]:
-    for start in range(0, len(tasks), size):
-        yield tasks[start : start + size]
+def batches(tasks: Iterable[ScenarioTask], size: int) -> Iterator[list[ScenarioTask]]:
+    """Lists of ``size`` tasks (the last one shorter), read lazily from ``tasks``."""
+    tasks = iter(tasks)
+    while batch := list(itertools.islice(tasks, size)):
+        yield batch
+
+
+def planned(tasks: Iterable[ScenarioTask]) -> int | None:
+    """How many tasks ``tasks`` holds at most, when known (a list, or the sweep's stream)."""
+    if isinstance(tasks, Sized):
+        return len(tasks)
+    return getattr(tasks, "total", None)
 
 
 class Backend:
@@ -96,8 +106,10 @@ class Backend:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(workers={self.workers})"
 
-    def batch_size_for(self, n_tasks: int, workers: int) -> int:
-        return self.batch_size or auto_batch_size(n_tasks, workers)
+    def batch_size_for(self, tasks: Iterable[ScenarioTask], workers: int) -> int:
+        """``batch_size`` if given, else about four batches per worker (at most ``MAX_BATCH``)."""
+        n_tasks = planned(tasks)
+        return self.batch_size or (MAX_BATCH if n_tasks is None else auto_batch_size(n_tasks, workers))
 
     def start(self, payload: bytes, key: str) -> ModelRef:
         """Make the serialized model available to the workers."""
@@ -109,7 +121,9 @@ class Backend:
             fh.write(payload)
         return ModelRef(key, path=self._path, django=django)
 
-    def run(self, ref: ModelRef, tasks: list[ScenarioTask], sink: Sink) -> None:
+    def run(self, ref: ModelRef, tasks: Iterable[ScenarioTask], sink: Sink) -> None:
+        """Run ``tasks`` (read lazily, once: a sweep may be millions of scenarios long) and
+        report to ``sink``."""
         raise NotImplementedError
 
     def close(self) -> None:

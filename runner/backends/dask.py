@@ -9,8 +9,9 @@ retried ``retries`` times, then reported crashed. ``timeout`` bounds the solver 
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +20,9 @@ from ..worker import ModelRef, ScenarioTask, run_batch
 from .base import Backend, Sink, batches
 
 logger = logging.getLogger(__name__)
+
+#: Batches submitted ahead per dask worker.
+PREFETCH = 3
 
 __all__ = ["DaskBackend", "dask_client", "dask_available", "connect"]
 
@@ -96,22 +100,31 @@ class DaskBackend(Backend):
         self.client = dask_client(client)
         super().__init__(workers, **options)
 
-    def run(self, ref: ModelRef, tasks: list[ScenarioTask], sink: Sink) -> None:
+    def run(self, ref: ModelRef, tasks: Iterable[ScenarioTask], sink: Sink) -> None:
         from distributed import as_completed
 
         client = self.client
         data = client.submit(_shipped, ref.data, pure=False)
         ref = replace(ref, key=f"{ref.key}:{data.key}", data=None)  # one model per call
         workers = max(1, len(client.scheduler_info().get("workers", {})))
-        futures = {}
-        for batch in batches(tasks, self.batch_size_for(len(tasks), workers)):
-            futures[client.submit(_dask_batch, ref, data, batch, pure=False)] = batch
+        source = batches(tasks, self.batch_size_for(tasks, workers))
+        futures: dict[Any, list[ScenarioTask]] = {}
+
+        def submit(batch: list[ScenarioTask]) -> Any:
+            fut = client.submit(_dask_batch, ref, data, batch, pure=False)
+            futures[fut] = batch
+            return fut
+
         suspects: list[ScenarioTask] = []
         try:
-            for fut in as_completed(list(futures)):
+            running = as_completed([submit(b) for b in itertools.islice(source, workers * PREFETCH)])
+            for fut in running:  # one batch in for each batch out: a window, not the whole sweep
                 batch = futures.pop(fut)
                 if not _report(fut, batch, sink):
                     suspects.extend(batch)
+                following = next(source, None)
+                if following is not None:
+                    running.add(submit(following))
             self._one_by_one(suspects, ref, data, futures, sink)
         except BaseException:
             client.cancel([*futures, data])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -23,9 +23,9 @@ __all__ = ["SequentialBackend", "ThreadingBackend"]
 class _JoblibInProcess(Backend):
     in_process = True
 
-    def run(self, ref: ModelRef, tasks: list[ScenarioTask], sink: Sink) -> None:
+    def run(self, ref: ModelRef, tasks: Iterable[ScenarioTask], sink: Sink) -> None:
         parallel = Parallel(n_jobs=self.workers, backend=self.name, return_as="generator_unordered")
-        size = self.batch_size_for(len(tasks), self.workers)
+        size = self.batch_size_for(tasks, self.workers)
         try:
             with _marking_real_interrupts():
                 for results in parallel(delayed(run_batch)(ref, batch) for batch in batches(tasks, size)):

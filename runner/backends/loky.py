@@ -13,6 +13,7 @@ Each worker writes the scenario it is running to a small in-flight file, so that
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ class LokyBackend(Backend):
     kills_on_timeout = True
     ships_by_file = True
 
-    def run(self, ref: ModelRef, tasks: list[ScenarioTask], sink: Sink) -> None:
+    def run(self, ref: ModelRef, tasks: Iterable[ScenarioTask], sink: Sink) -> None:
         remove_stale_shared_memory()
         with tempfile.TemporaryDirectory(prefix="lumix-inflight-", ignore_cleanup_errors=True) as inflight:
             _CrashHunt(self, ref, inflight, sink).run(tasks)
@@ -95,11 +96,17 @@ class _Round:
     lost: list[ScenarioTask]
     running: list[int]
     error: str | None
+    exhausted: bool = True  # every task of the round's source was handed out
 
 
 @dataclass
 class _CrashHunt:
-    """Runs the tasks in rounds until every one has a result, isolating crashing scenarios."""
+    """Runs the tasks in rounds until every one has a result, isolating crashing scenarios.
+
+    The tasks are read lazily; a round ends when they are all done or a worker died. What a
+    dead pool lost runs first in the next round, then the rest of the tasks; scenarios that
+    were running when several workers died are retried alone once the rest is done.
+    """
 
     backend: LokyBackend
     ref: ModelRef
@@ -108,14 +115,24 @@ class _CrashHunt:
     queue: list[ScenarioTask] = field(default_factory=list)
     alone: list[ScenarioTask] = field(default_factory=list)
     blind_crashes: int = 0
+    rest: Iterator[ScenarioTask] = field(default_factory=lambda: iter(()))
+    more: bool = True  # tasks may be left in ``rest``
 
-    def run(self, tasks: list[ScenarioTask]) -> None:
-        self.queue = list(tasks)
-        while self.queue or self.alone:
-            solo = not self.queue
-            batch = [self.alone.pop(0)] if solo else self.queue
-            workers = 1 if solo else self.backend.workers
-            self._after(_run_round(self.backend, self.ref, batch, workers, self.inflight, self.sink), solo)
+    def run(self, tasks: Iterable[ScenarioTask]) -> None:
+        size = self.backend.batch_size_for(tasks, self.backend.workers)
+        self.rest = iter(tasks)
+        while self.more or self.queue or self.alone:
+            solo = not (self.more or self.queue)
+            if solo:
+                source: Iterator[ScenarioTask] = iter([self.alone.pop(0)])
+                workers = 1
+            else:
+                source, workers = itertools.chain(self.queue, self.rest), self.backend.workers
+                self.queue = []
+            done = _run_round(self.backend, self.ref, source, size, workers, self.inflight, self.sink)
+            if not solo:
+                self.more = not done.exhausted
+            self._after(done, solo)
 
     def _after(self, done: _Round, solo: bool) -> None:
         if done.error is None:  # only timeouts: their killed workers took the others along
@@ -141,9 +158,9 @@ class _CrashHunt:
         self.blind_crashes += 1
         if self.blind_crashes > self.backend.retries:
             error += " (before any scenario started: while loading the model or starting)"
-            for task in lost + self.alone:
+            for task in itertools.chain(lost, self.alone, self.rest):
                 self.sink.crashed(task.index, error)
-            self.queue, self.alone = [], []
+            self.queue, self.alone, self.more = [], [], False
         elif solo:
             self.alone[:0] = lost
 
@@ -158,20 +175,31 @@ def _task(tasks: list[ScenarioTask], index: int) -> ScenarioTask:
     return next(t for t in tasks if t.index == index)
 
 
+#: Batches submitted ahead per worker: enough to keep every worker busy, few enough that a
+#: sweep of millions never sits in the executor's queue.
+PREFETCH = 3
+
+
 def _run_round(
-    backend: LokyBackend, ref: ModelRef, tasks: list[ScenarioTask], workers: int, inflight: str, sink: Sink
+    backend: LokyBackend,
+    ref: ModelRef,
+    tasks: Iterator[ScenarioTask],
+    size: int,
+    workers: int,
+    inflight: str,
+    sink: Sink,
 ) -> _Round:
-    """One executor run. A worker killed for a timeout is not a crash: its scenario is
-    reported timed out and the others are simply returned."""
+    """One executor run over ``tasks`` (read lazily, ``PREFETCH`` batches per worker in flight)
+    until they are done or a worker died. A worker killed for a timeout is not a crash: its
+    scenario is reported timed out and the others are simply returned."""
     # joblib's own factory of loky's one reusable executor: a plain loky executor left
     # behind would be picked up by the next joblib.Parallel(loky) call of the process,
     # which then fails (it lacks joblib's temporary-folder manager).
     executor = get_memmapping_executor(workers, initializer=_init_worker, initargs=(os.getpid(),))
-    size = backend.batch_size_for(len(tasks), workers)
-    futures = [executor.submit(run_batch, ref, batch, inflight) for batch in batches(tasks, size)]
+    window = _Window(executor, ref, batches(tasks, size), inflight, workers * PREFETCH)
     watcher = _TimeoutWatcher(inflight, backend.timeout)
     try:
-        done, error = _collect(futures, sink)
+        done, error = window.collect(sink)
     except BaseException:
         _drain_work_ids(executor)
         executor.shutdown(wait=False, kill_workers=True)
@@ -184,32 +212,58 @@ def _run_round(
     running = [i for i in _read_inflight(inflight).values() if i >= 0 and i not in decided]
     for name in os.listdir(inflight):
         os.unlink(os.path.join(inflight, name))
-    lost = [t for t in tasks if t.index not in decided]
-    return _Round(lost, sorted(set(running)), None if watcher.timed_out else error)
+    lost = [t for batch in window.open.values() for t in batch if t.index not in decided]
+    return _Round(lost, sorted(set(running)), None if watcher.timed_out else error, window.exhausted)
 
 
-def _collect(futures: list[Future[Any]], sink: Sink) -> tuple[set[int], str | None]:
-    """Hand finished batches to ``sink`` until all are done or the pool broke; returns the
-    indices done and the crash message."""
-    done: set[int] = set()
-    error = None
-    remaining: Iterable[Future[Any]] = set(futures)
-    while remaining and error is None:
-        finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-        for fut in finished:
-            try:
+@dataclass
+class _Window:
+    """The batches in flight on the executor: a new one is submitted as one finishes."""
+
+    executor: Any
+    ref: ModelRef
+    source: Iterator[list[ScenarioTask]]
+    inflight: str
+    limit: int
+    open: dict[Future[Any], list[ScenarioTask]] = field(default_factory=dict)
+    exhausted: bool = False
+
+    def fill(self) -> None:
+        while not self.exhausted and len(self.open) < self.limit:
+            batch = next(self.source, None)
+            if batch is None:
+                self.exhausted = True
+                return
+            self.open[self.executor.submit(run_batch, self.ref, batch, self.inflight)] = batch
+
+    def collect(self, sink: Sink) -> tuple[set[int], str | None]:
+        """Hand finished batches to ``sink`` until all are done or the pool broke; returns the
+        indices done and the crash message (the batches still open were lost)."""
+        done: set[int] = set()
+        self.fill()
+        while self.open:
+            finished, _ = wait(list(self.open), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                try:
+                    results = fut.result()
+                except BrokenProcessPool as exc:
+                    return done | self._harvest(sink), f"worker process died: {exc}"
+                del self.open[fut]
+                sink.accept(results)
+                done.update(results.index)
+            self.fill()
+        return done, None
+
+    def _harvest(self, sink: Sink) -> set[int]:
+        """What finished before the pool broke."""
+        done: set[int] = set()
+        for fut in list(self.open):
+            if not fut.cancel() and fut.done() and fut.exception() is None:
                 results = fut.result()
-            except BrokenProcessPool as exc:
-                error = f"worker process died: {exc}"
-                continue
-            sink.accept(results)
-            done.update(r.index for r in results)
-    for fut in remaining:  # harvest what finished before the pool broke
-        if not fut.cancel() and fut.done() and fut.exception() is None:
-            results = fut.result()
-            sink.accept(results)
-            done.update(r.index for r in results)
-    return done, error
+                del self.open[fut]
+                sink.accept(results)
+                done.update(results.index)
+        return done
 
 
 class _TimeoutWatcher:

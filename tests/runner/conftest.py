@@ -285,9 +285,11 @@ def journal_count(path: str | Path) -> int:
 
 
 def journaled_names(path: str | Path) -> set[str]:
-    """Scenario names in the SQLite journal at ``path`` so far; empty while it (or its table)
-    does not exist yet."""
-    return {name for (name,) in _read_journal(path, "SELECT name FROM lumix_scenario_results") or []}
+    """Names of the scenarios with a result in the SQLite journal at ``path`` so far (not
+    those an interrupted run journaled as ``cancelled``); empty while it (or its table) does
+    not exist yet."""
+    query = "SELECT name FROM lumix_scenario_results WHERE status != 'cancelled'"
+    return {name for (name,) in _read_journal(path, query) or []}
 
 
 def write_atomically(path: str | Path, text: str) -> None:
