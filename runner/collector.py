@@ -219,17 +219,7 @@ class Collector:
         if self.journal is None:
             results = [self.results[i] for i in sorted(self.results)]
             return ScenarioResults(results, sense, interrupted, self.resumed)
-        try:
-            from .stored import StoredResults
-        except ImportError:  # TEMPORARY until runner.stored lands
-            from .journal import result_from_row
-            import json as _json
-
-            assert self.keys is not None
-            keys = [k.decode() for k in self.keys.ordered()]
-            rows = self.journal.load(self.plan.run_key, keys)
-            results = [result_from_row(i, rows[k], _json.loads(rows[k]["parameters"])) for i, k in enumerate(keys)]
-            return ScenarioResults(results, sense, interrupted, self.resumed)
+        from .stored import StoredResults  # (reads the store: loaded for journaled sweeps only)
 
         assert self.keys is not None
         return StoredResults(

@@ -350,9 +350,9 @@ class ScenarioKeys:
         self.unkeyed = []
 
 
-def scenario_keys(specs: Iterable[ScenarioSpec]) -> list[str]:
-    """Journal keys of ``specs``, by value (see ``ScenarioKeys``)."""
+def scenario_keys(specs: Iterable[ScenarioSpec]) -> Iterator[str]:
+    """Journal keys of ``specs``, by value (see ``ScenarioKeys``), made lazily."""
     keys = ScenarioKeys()
-    found = [keys.key(spec) for spec in specs]
+    for spec in specs:
+        yield keys.key(spec)
     keys.warn()
-    return found

@@ -18,7 +18,7 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from lumix import LXModel
 from lumix.compile import LXCanonicalModel
@@ -73,7 +73,8 @@ class ModelRef:
     django: dict[str, Any] | None = None
 
 
-class ScenarioTask(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class ScenarioTask:
     """One scenario as shipped: modification specs, or a serialized callable."""
 
     index: int

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import BackendError
-from ..worker import ModelRef, ScenarioTask, run_batch
+from ..worker import ModelRef, ResultBatch, ScenarioTask, run_batch
 from .base import Backend, Sink, batches
 
 logger = logging.getLogger(__name__)
@@ -169,5 +169,5 @@ def _shipped(data: bytes) -> bytes:
     return data
 
 
-def _dask_batch(ref: ModelRef, data: bytes, batch: list[ScenarioTask]) -> list[Any]:
+def _dask_batch(ref: ModelRef, data: bytes, batch: list[ScenarioTask]) -> ResultBatch:
     return run_batch(replace(ref, data=data), batch)

@@ -31,7 +31,7 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -278,7 +278,7 @@ def _journal_for(output: str, store: str | None) -> str:
     return str(path.with_name(f"{path.stem}.journal.sqlite"))
 
 
-def _open_journal(plan: _Plan, args: argparse.Namespace, keys: list[str]) -> None:
+def _open_journal(plan: _Plan, args: argparse.Namespace, keys: Iterable[str]) -> None:
     """Open (create) the journal; without ``--resume``, forget this sweep's scenarios in it so
     that they are solved again."""
     from ..journal import Journal
