@@ -15,7 +15,8 @@ import math
 import pickle
 import sqlite3
 import time
-from collections.abc import Iterable
+import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,15 @@ from .errors import JournalError
 from .results import ScenarioResult
 from .urls import mask_secrets, mask_url
 
-__all__ = ["Journal", "results_table", "result_from_row", "journal_row", "parameters_json"]
+__all__ = [
+    "Journal",
+    "results_table",
+    "log_table",
+    "LOG_TABLE",
+    "result_from_row",
+    "journal_row",
+    "parameters_json",
+]
 
 LOOKUP_CHUNK = 500  # scenario keys per statement (SQLite allows 999 bound parameters at least)
 SQLITE_BUSY_S = 60.0  # how long a SQLite journal waits for another process's lock
@@ -55,6 +64,14 @@ results_table = sa.Table(
 #: Columns added to the journal after its first version: an older journal gains them, empty,
 #: when it is opened (``Journal._add_columns``); its rows then have no outcomes.
 ADDED_COLUMNS = ("outcomes",)
+
+#: SQLite: rows arrive in this table, without an index (appending costs a few microseconds a row,
+#: where inserting random scenario keys into the results table's index costs 15-25 and grows
+#: with the table), and move into the results table sorted by key, in one transaction, when the
+#: journal is closed or next opened (``Journal.merge``).
+LOG_TABLE = "lumix_scenario_log"
+_log_metadata = sa.MetaData()
+log_table = sa.Table(LOG_TABLE, _log_metadata, *(sa.Column(c.name, c.type) for c in results_table.c))
 
 
 def _url(store: str | Path) -> str:
@@ -159,9 +176,13 @@ _PARAMETERS_JSON = json.JSONEncoder(default=_json_default)
 #: A scenario's parameters as the journal's JSON text.
 parameters_json = _PARAMETERS_JSON.encode
 _COLUMN_NAMES = tuple(c.name for c in results_table.c)
-_SQLITE_INSERT = (
-    f'INSERT INTO "{JOURNAL_TABLE}" ({", ".join(_COLUMN_NAMES)}) '
-    f"VALUES ({', '.join('?' for _ in _COLUMN_NAMES)}) ON CONFLICT DO NOTHING"
+_COLUMNS_SQL = ", ".join(_COLUMN_NAMES)
+_SQLITE_APPEND = (
+    f'INSERT INTO "{LOG_TABLE}" ({_COLUMNS_SQL}) VALUES ({", ".join("?" for _ in _COLUMN_NAMES)})'
+)
+_SQLITE_MERGE = (
+    f'INSERT INTO "{JOURNAL_TABLE}" ({_COLUMNS_SQL}) SELECT {_COLUMNS_SQL} FROM "{LOG_TABLE}" '
+    "WHERE true ORDER BY run_key, scenario_key ON CONFLICT DO NOTHING"
 )
 
 
@@ -216,6 +237,7 @@ class Journal:
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self._create_table()
             self._add_columns()
+            self.merge()  # rows a parent killed mid-run left in the log
         except JournalError:
             self.engine.dispose()
             raise
@@ -234,6 +256,8 @@ class Journal:
         for attempt in range(CREATE_ATTEMPTS):
             try:
                 _metadata.create_all(self.engine)
+                if self.engine.dialect.name == "sqlite":
+                    _log_metadata.create_all(self.engine)
                 return
             except sa.exc.OperationalError:
                 with self.engine.connect() as conn:
@@ -335,14 +359,7 @@ class Journal:
             return
         dialect = self.engine.dialect.name
         if dialect == "sqlite":
-            if self._raw is None:
-                self._raw = self.engine.raw_connection()
-            try:
-                self._raw.cursor().executemany(_SQLITE_INSERT, values)
-                self._raw.commit()
-            except BaseException:
-                self._raw.rollback()
-                raise
+            self._sqlite_write(lambda cursor: cursor.executemany(_SQLITE_APPEND, values))
             return
         records = [dict(zip(_COLUMN_NAMES, value, strict=True)) for value in values]
         if dialect == "postgresql":
@@ -357,7 +374,44 @@ class Journal:
             except sa.exc.IntegrityError:
                 pass
 
+    def _sqlite_write(self, work: Callable[[Any], Any]) -> None:
+        """Run ``work(cursor)`` in one transaction on the journal's own DBAPI connection."""
+        if self._raw is None:
+            self._raw = self.engine.raw_connection()
+        try:
+            work(self._raw.cursor())
+            self._raw.commit()
+        except BaseException:
+            self._raw.rollback()
+            raise
+
+    def merge(self) -> None:
+        """SQLite: move the rows of the log into the results table, sorted by key (one
+        transaction; a key already there keeps its row). Other databases write rows in place."""
+        if self.engine.dialect.name != "sqlite":
+            return
+
+        def move(cursor: Any) -> None:
+            if cursor.execute(f'SELECT 1 FROM "{LOG_TABLE}" LIMIT 1').fetchone() is None:
+                return
+            cursor.execute(_SQLITE_MERGE)
+            cursor.execute(f'DELETE FROM "{LOG_TABLE}"')
+
+        self._sqlite_write(move)
+
     def close(self) -> None:
+        """Merge the log (SQLite) and release the connections. A merge that fails (another
+        process holds the file past the busy timeout) leaves the rows in the log, for the next
+        opening, with a warning."""
+        try:
+            self.merge()
+        except Exception as exc:
+            warnings.warn(
+                f"journal {self.shown}: results stay in its {LOG_TABLE} table until the journal is "
+                f"next opened ({type(exc).__name__}: {exc})",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         if self._raw is not None:
             self._raw.close()
             self._raw = None

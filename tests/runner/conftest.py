@@ -266,6 +266,14 @@ def wait_for(
         time.sleep(interval)
 
 
+#: A SQLite journal's rows while a run writes it: the results table and the rows the run has
+#: appended to the log (merged into the results table when the journal is closed).
+JOURNALED = (
+    "(SELECT name, status, scenario_key FROM lumix_scenario_results "
+    "UNION ALL SELECT name, status, scenario_key FROM lumix_scenario_log)"
+)
+
+
 def _read_journal(path: str | Path, query: str) -> list[tuple] | None:
     """Rows of ``query`` on the SQLite journal at ``path``, or ``None`` while there is nothing to
     read yet: no file (``mode=rw`` never creates it, which would race the program creating it),
@@ -280,7 +288,7 @@ def _read_journal(path: str | Path, query: str) -> list[tuple] | None:
 
 def journal_count(path: str | Path) -> int:
     """Rows in the SQLite journal at ``path`` so far; 0 while it (or its table) does not exist yet."""
-    rows = _read_journal(path, "SELECT COUNT(*) FROM lumix_scenario_results")
+    rows = _read_journal(path, f"SELECT COUNT(*) FROM {JOURNALED}")
     return rows[0][0] if rows else 0
 
 
@@ -288,7 +296,7 @@ def journaled_names(path: str | Path) -> set[str]:
     """Names of the scenarios with a result in the SQLite journal at ``path`` so far (not
     those an interrupted run journaled as ``cancelled``); empty while it (or its table) does
     not exist yet."""
-    query = "SELECT name FROM lumix_scenario_results WHERE status != 'cancelled'"
+    query = f"SELECT name FROM {JOURNALED} WHERE status != 'cancelled'"
     return {name for (name,) in _read_journal(path, query) or []}
 
 

@@ -42,6 +42,7 @@ from .conftest import (
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = "lumix_scenario_results"
+LOG = "lumix_scenario_log"  # SQLite: rows of a run not yet moved into TABLE (see runner.journal)
 SEQ = {"backend": "sequential", "progress": False}
 
 
@@ -62,13 +63,20 @@ def ran(counter: Path) -> list[str]:
     return counter.read_text().split() if counter.exists() else []
 
 
+def _rows_query(conn: sa.Connection) -> str:
+    """Every journaled row: the results table's, and a SQLite journal's log rows."""
+    if sa.inspect(conn).has_table(LOG):
+        return f"SELECT * FROM {TABLE} UNION ALL SELECT * FROM {LOG}"
+    return f"SELECT * FROM {TABLE}"
+
+
 def journal_rows(url: str) -> list[dict]:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
             if not sa.inspect(conn).has_table(TABLE):
                 return []
-            return [dict(r) for r in conn.execute(sa.text(f"SELECT * FROM {TABLE}")).mappings()]
+            return [dict(r) for r in conn.execute(sa.text(_rows_query(conn))).mappings()]
     finally:
         engine.dispose()
 
@@ -358,7 +366,7 @@ def _count(engine: sa.Engine) -> int:
         with engine.connect() as conn:
             if not sa.inspect(conn).has_table(TABLE):
                 return 0
-            return conn.execute(sa.text(f"SELECT count(*) FROM {TABLE}")).scalar_one()
+            return conn.execute(sa.text(f"SELECT count(*) FROM ({_rows_query(conn)})")).scalar_one()
     except sa.exc.OperationalError:  # e.g. "database is locked" while the sweep sets it up
         return 0
 
