@@ -304,7 +304,7 @@ def _open_journal(plan: _Plan, args: argparse.Namespace, keys: Iterable[str]) ->
         ) from None
 
 
-def _solve(plan: _Plan, model: Any, canon: Any, scenarios: list[Any]) -> Any:
+def _solve(plan: _Plan, model: Any, canon: Any, scenarios: Sequence[Any]) -> Any:
     """``run_scenarios`` on the chosen backend, after a one-line header."""
     from lumix import DetachError, ScenarioError
 

@@ -17,6 +17,7 @@ from lumix.scenario import Keep
 from lumix.utils.naming import did_you_mean
 
 from ...errors import SpecError
+from ...meta import Sweep
 from ...sweeps.parameters import shown
 from .callables import TRACEBACK_FIX, add_import_paths, callable_name, describe, resolve_callable
 from .designs import ChangeSpec, FragmentSpec, ParameterSpec, generate_scenarios
@@ -205,8 +206,8 @@ class SweepSpec:
                 )
 
     # -- the scenarios ------------------------------------------------------------------------
-    def scenarios(self) -> list[Any]:
-        """The sweep's ``LXScenario`` objects (deterministic for the spec and seed)."""
+    def scenarios(self) -> Sweep:
+        """The sweep's ``LXScenario`` objects, a lazy ``Sweep`` (deterministic for the spec and seed)."""
         options = {**({} if self.prefix is None else {"prefix": self.prefix}), **self.design}
         try:
             return generate_scenarios(self.kind, self.parameters, self.n, self.run.seed, options)
