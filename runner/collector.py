@@ -54,22 +54,33 @@ class Progress:
 
 
 class _Keys:
-    """The scenario keys of a stored sweep in input order, 32 bytes each in a numpy array."""
+    """The scenario keys of a stored sweep in input order, 32 bytes each: one numpy array of the
+    sweep's size when it is known, else chunks joined at the end (never a Python object per key,
+    never a growing array copied over and over)."""
 
-    def __init__(self) -> None:
-        self.array = np.empty(4096, dtype="S32")
+    CHUNK = 1 << 16
+
+    def __init__(self, total: int | None) -> None:
+        self.whole = np.empty(total, dtype="S32") if total is not None else None
+        self.chunks: list[np.ndarray] = []
         self.size = 0
 
     def put(self, index: int, key: str) -> None:
-        if index >= len(self.array):
-            grown = np.empty(max(2 * len(self.array), index + 1), dtype="S32")
-            grown[: self.size] = self.array[: self.size]
-            self.array = grown
-        self.array[index] = key
+        if self.whole is not None and index < len(self.whole):
+            self.whole[index] = key
+        else:
+            offset = index - (0 if self.whole is None else len(self.whole))
+            while offset >= len(self.chunks) * self.CHUNK:
+                self.chunks.append(np.empty(self.CHUNK, dtype="S32"))
+            self.chunks[offset // self.CHUNK][offset % self.CHUNK] = key
         self.size = max(self.size, index + 1)
 
     def ordered(self) -> np.ndarray:
-        return self.array[: self.size].copy()
+        """The keys ``0 .. size - 1`` (the array itself when the size was known)."""
+        parts = ([] if self.whole is None else [self.whole]) + self.chunks
+        if len(parts) == 1:
+            return parts[0][: self.size]
+        return np.concatenate(parts)[: self.size]
 
 
 class Collector:
@@ -90,7 +101,7 @@ class Collector:
         self.retries = retries
         self.in_memory = journal is None
         self.results: dict[int, ScenarioResult] = {}
-        self.keys = _Keys() if journal is not None else None
+        self.keys = _Keys(plan.scenarios.total) if journal is not None else None
         #: The scenarios handed out and not yet decided: index -> (name, key, parameters).
         self.pending: dict[int, tuple[str, str | None, dict[str, Any]]] = {}
         self.crashes: Counter[int] = Counter()
