@@ -13,6 +13,7 @@ from .api import run_scenarios
 from .backends import register_backend
 from .errors import BackendError, CommandError, JournalError, RunnerError, SpecError
 from .results import ScenarioResult, ScenarioResults, Status, read_results
+from .stored import StoredResults
 from .sweeps import (
     Parameter,
     boolean,
@@ -46,6 +47,7 @@ __all__ = [
     # Results
     "ScenarioResult",
     "ScenarioResults",
+    "StoredResults",
     "Status",
     "read_results",
     # Sweeps

@@ -43,6 +43,7 @@ __all__ = [
     "is_store",
     "meta_path",
     "write_table",
+    "TableWriter",
     "read_table",
     "guess_kind",
 ]
@@ -102,60 +103,170 @@ def write_table(
 ) -> str:
     """Write the results table with its metadata to ``output`` by its suffix (or URL), or as
     ``fmt`` whatever the suffix; returns where it went (a URL's password masked)."""
-    if fmt is None and is_store(output):
-        output = str(output)
+    with TableWriter(output, meta, df, fmt=fmt) as writer:
+        writer.write(df)
+    return writer.where
+
+
+class TableWriter:
+    """Writes a results table a chunk at a time (``write``, then ``close`` or the end of a
+    ``with`` block) with its metadata to ``output``, by its suffix (or URL) or as ``fmt``:
+    Parquet row groups (``pyarrow.parquet.ParquetWriter``), CSV appended, or rows appended to a
+    store's table. ``like`` (a sample of the table, or the table) gives the columns and their
+    dtypes; each chunk is brought to them (a column it lacks: missing values), so the file is the
+    one that the whole table written at once makes. ``where``: where it went (a URL masked)."""
+
+    def __init__(
+        self,
+        output: str | Path,
+        meta: dict[str, Any],
+        like: pd.DataFrame,
+        *,
+        fmt: Literal["parquet", "csv"] | None = None,
+    ) -> None:
+        self._columns = list(like.columns)
+        self._dtypes = like.dtypes.to_dict()
+        self._empty = like.iloc[:0]
+        self._chunks = 0
+        self.rows = 0
+        if fmt is None and is_store(output):
+            self._sink: _Sink = _StoreSink(str(output), meta, like)
+            self.where = f"{mask_url(str(output))} (table {RESULTS_TABLE})"
+            return
+        path = Path(output)
+        suffix = f".{fmt}" if fmt else path.suffix.lower()
+        if suffix not in (".csv", ".parquet"):
+            raise ValueError(
+                f"{output}: cannot tell the format from its suffix {suffix or '(none)'!r}; "
+                "expected .parquet, .csv, .sqlite/.sqlite3/.db or a SQLAlchemy URL"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._sink = _CsvSink(path, meta) if suffix == ".csv" else _ParquetSink(path, meta, like)
+        self.where = str(path)
+
+    def write(self, df: pd.DataFrame) -> None:
+        """Append the rows of ``df`` (the table's columns, or some of them)."""
+        self._sink.write(df.reindex(columns=self._columns).astype(self._dtypes))
+        self._chunks += 1
+        self.rows += len(df)
+
+    def close(self) -> None:
+        if not self._chunks:  # no rows: the columns still go (a CSV header, an empty table)
+            self.write(self._empty)
+        self._sink.close()
+        logger.info("wrote %d rows to %s", self.rows, self.where)
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self._sink.abort()
+
+
+class _Sink:
+    """Where a ``TableWriter``'s chunks go."""
+
+    def write(self, df: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Release what is open after a failure (the output is left incomplete)."""
+
+
+class _ParquetSink(_Sink):
+    """One Parquet file, a row group per chunk; the metadata in its schema (see the module)."""
+
+    def __init__(self, path: Path, meta: dict[str, Any], like: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = pa.Schema.from_pandas(like, preserve_index=False)
+        text = _json(meta)
+        self._schema = schema.with_metadata(
+            {
+                **(schema.metadata or {}),
+                META_KEY.encode(): text.encode(),
+                _PANDAS_ATTRS: json.dumps({META_KEY: json.loads(text)}).encode(),  # pd.read_parquet's attrs
+            }
+        )
+        self._writer = pq.ParquetWriter(path, self._schema)
+
+    def write(self, df: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        self._writer.write_table(pa.Table.from_pandas(df, schema=self._schema, preserve_index=False))
+
+    def close(self) -> None:
+        self._writer.close()
+
+    def abort(self) -> None:
+        self._writer.close()
+
+
+class _CsvSink(_Sink):
+    """A CSV file, chunks appended under one header; the metadata in ``<file>.meta.json``."""
+
+    def __init__(self, path: Path, meta: dict[str, Any]) -> None:
+        self._path, self._meta, self._header = path, meta, True
+
+    def write(self, df: pd.DataFrame) -> None:
+        df.to_csv(self._path, index=False, mode="w" if self._header else "a", header=self._header)
+        self._header = False
+
+    def close(self) -> None:
+        meta_path(self._path).write_text(json.dumps(json.loads(_json(self._meta)), indent=2) + "\n")
+
+
+class _StoreSink(_Sink):
+    """Tables ``sweep_results`` (made anew with the columns of ``like``, chunks appended) and
+    ``sweep_meta`` in a store; a failure is a ``CommandError`` naming the store."""
+
+    def __init__(self, output: str, meta: dict[str, Any], like: pd.DataFrame) -> None:
+        import pandas as pd
+        import sqlalchemy as sa
+
+        self._output, self._meta = output, meta
+        self._engine = self._guard(lambda: _engine(output))
+        ddl = pd.io.sql.get_schema(like, RESULTS_TABLE, con=self._engine)  # the types to_sql gives ``like``
+
+        def create() -> None:
+            sa.Table(RESULTS_TABLE, sa.MetaData()).drop(self._engine, checkfirst=True)
+            with self._engine.begin() as conn:
+                conn.exec_driver_sql(ddl)
+
+        self._guard(create)
+
+    def _guard(self, step: Callable[[], Any]) -> Any:
         try:
-            _write_store(df, output, meta)
+            return step()
         except Exception as exc:  # the store went away, or refuses the table
+            self.abort()
             raise CommandError(
-                f"{mask_url(output)}: cannot write the results: {type(exc).__name__}: "
+                f"{mask_url(self._output)}: cannot write the results: {type(exc).__name__}: "
                 f"{mask_secrets(str(exc)).splitlines()[0]}",
                 "check the store (the journal holds every result: `report` reads it)",
             ) from None
-        return f"{mask_url(output)} (table {RESULTS_TABLE})"
-    path = Path(output)
-    suffix = f".{fmt}" if fmt else path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise ValueError(
-            f"{output}: cannot tell the format from its suffix {suffix or '(none)'!r}; "
-            "expected .parquet, .csv, .sqlite/.sqlite3/.db or a SQLAlchemy URL"
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        df.to_csv(path, index=False)
-        meta_path(path).write_text(json.dumps(json.loads(_json(meta)), indent=2) + "\n")
-    else:
-        _write_parquet(df, path, meta)
-    logger.info("wrote %d rows to %s", len(df), path)
-    return str(path)
 
+    def write(self, df: pd.DataFrame) -> None:
+        self._guard(lambda: df.to_sql(RESULTS_TABLE, self._engine, if_exists="append", index=False))
 
-def _write_parquet(df: pd.DataFrame, path: Path, meta: dict[str, Any]) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    def close(self) -> None:
+        import pandas as pd
 
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    text = _json(meta)
-    schema_meta = {
-        **(table.schema.metadata or {}),
-        META_KEY.encode(): text.encode(),
-        _PANDAS_ATTRS: json.dumps({META_KEY: json.loads(text)}).encode(),  # pd.read_parquet(...).attrs
-    }
-    pq.write_table(table.replace_schema_metadata(schema_meta), path)
+        values = json.loads(_json(self._meta))
+        meta = pd.DataFrame({"key": list(values), "value": [json.dumps(v) for v in values.values()]})
+        self._guard(lambda: meta.to_sql(META_TABLE, self._engine, if_exists="replace", index=False))
+        self.abort()
 
-
-def _write_store(df: pd.DataFrame, output: str, meta: dict[str, Any]) -> None:
-    import pandas as pd
-
-    engine = _engine(output)
-    try:
-        df.to_sql(RESULTS_TABLE, engine, if_exists="replace", index=False)
-        values = json.loads(_json(meta))
-        pd.DataFrame({"key": list(values), "value": [json.dumps(v) for v in values.values()]}).to_sql(
-            META_TABLE, engine, if_exists="replace", index=False
-        )
-    finally:
-        engine.dispose()
+    def abort(self) -> None:
+        if getattr(self, "_engine", None) is not None:
+            self._engine.dispose()
 
 
 # -- reading ------------------------------------------------------------------------------------

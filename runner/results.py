@@ -6,24 +6,41 @@ and the names of the results table's columns.
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Iterator, Mapping
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import EllipsisType
+from typing import TYPE_CHECKING, Any, Literal
 
 from lumix import LXObjectiveSense, LXSolution
 from lumix.analysis.report import pct_change
 from lumix.status import Status
 
 from .columns import BASELINE, COMPARE_COLUMNS, FAILED_COLUMNS, RESULT_COLUMNS, with_result_dtypes
-from .files import read_table, write_table
+from .files import TableWriter, read_table
 from .meta import SweepMeta
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Status", "ScenarioResult", "ScenarioResults", "RESULT_COLUMNS", "BASELINE", "read_results"]
+__all__ = [
+    "Status",
+    "ScenarioResult",
+    "ScenarioResults",
+    "RESULT_COLUMNS",
+    "BASELINE",
+    "read_results",
+    "ROW_FIELDS",
+    "CHUNK_ROWS",
+    "Rows",
+    "TableBuilder",
+    "fields_for",
+    "failed_table",
+]
 
 #: How a results file names the objective's sense (its metadata's ``"sense"``).
 _SENSE_NAMES = {LXObjectiveSense.MAXIMIZE: "maximize", LXObjectiveSense.MINIMIZE: "minimize"}
@@ -65,12 +82,275 @@ class ScenarioResult:
         return self.status.is_feasible
 
 
+# -- the results table, from chunks of results ----------------------------------------------------
+
+#: The fields of a result that its row of the table is made of: the ``RESULT_COLUMNS`` but
+#: ``delta`` (worked out from the baseline), then the ``outcomes`` and ``parameters`` dicts.
+ROW_FIELDS = (
+    "name",
+    "status",
+    "objective_value",
+    "solve_time",
+    "wall_time",
+    "method",
+    "attempts",
+    "worker",
+    "error",
+    "outcomes",
+    "parameters",
+)
+_VALUE_FIELDS = ROW_FIELDS[:-2]
+_BASE_FIELDS = {"name", "status", "objective_value"}  # what finding the baseline's objective needs
+#: What a table's columns, their dtypes and its baseline are found from.
+_LAYOUT_FIELDS = ("name", "status", "objective_value", "outcomes", "parameters")
+#: Results per chunk when results are tabled or written a chunk at a time.
+CHUNK_ROWS = 50_000
+
+#: A chunk of results: ``{field: [its value for each result]}`` for some of the ``ROW_FIELDS``, in
+#: the results' order; ``status`` as text, ``objective_value`` ``None`` where there is none.
+Rows = dict[str, list[Any]]
+
+_FIELD_VALUE: dict[str, Callable[[ScenarioResult], Any]] = {
+    **{f: operator.attrgetter(f) for f in ROW_FIELDS},
+    "status": lambda r: str(r.status),
+}
+
+#: What the columns of the ``RESULT_COLUMNS`` hold in a sample of the table (only their dtypes
+#: matter there; see ``TableBuilder``).
+_SAMPLE_ROW: dict[str, Any] = {
+    "name": "",
+    "status": Status.OPTIMAL.value,
+    "objective_value": math.nan,
+    "solve_time": 0.0,
+    "wall_time": 0.0,
+    "method": "",
+    "attempts": 1,
+    "worker": "",
+    "error": None,
+}
+
+
+def fields_for(columns: Sequence[str] | None, outcomes: Sequence[str]) -> tuple[str, ...]:
+    """The ``ROW_FIELDS`` that a table of ``columns`` is made from (all of them for ``None``);
+    ``outcomes``: the outcome columns when known beforehand (``meta.outcomes``), else empty."""
+    if columns is None:
+        return ROW_FIELDS
+    wanted = set(columns) or {"name"}  # (no column at all: the rows still count)
+    if "delta" in wanted:
+        wanted |= {"name", "status", "objective_value"}
+    others = wanted - set(RESULT_COLUMNS)
+    if others - set(outcomes):  # parameters (or unknown names), and the outcomes that hide them
+        wanted |= {"parameters"} if outcomes else {"parameters", "outcomes"}
+    if others & set(outcomes):
+        wanted.add("outcomes")
+    return tuple(f for f in ROW_FIELDS if f in wanted)
+
+
+def _column_list(columns: Sequence[str]) -> list[str]:
+    if isinstance(columns, str):
+        raise TypeError(f"to_dataframe(columns=...) takes a list of column names, not the string {columns!r}")
+    return list(columns)
+
+
+class _DictColumns:
+    """Columns from one dict per result (its ``outcomes`` or ``parameters``): those of ``names``
+    in that order (no other), else every key in order of first appearance; NaN where a result
+    has none. ``sample``: keep one value of each type a column holds (and NaN if a result lacks
+    it), enough to give the column the dtype of all its values."""
+
+    def __init__(self, names: Sequence[str] | None, *, sample: bool) -> None:
+        self._names = None if names is None else list(names)
+        self._sample = sample
+        self._values: dict[str, list[Any]] = {n: [] for n in self._names or ()}
+        self._types: dict[str, dict[type, Any]] = {n: {} for n in self._names or ()}
+        self._counts: dict[str, int] = dict.fromkeys(self._names or (), 0)
+        self.rows = 0
+
+    def add(self, dicts: list[dict[str, Any]]) -> None:
+        if self._sample:
+            self._add_sample(dicts)
+        elif self._names is not None:
+            for name in self._names:
+                self._values[name].extend(d.get(name, math.nan) for d in dicts)
+        else:
+            self._add_found(dicts)
+        self.rows += len(dicts)
+
+    def _add_found(self, dicts: list[dict[str, Any]]) -> None:
+        if dicts and all(map(dicts[0].keys().__eq__, map(dict.keys, dicts))):  # the usual: one set of keys
+            self._add_alike(dicts)
+            return
+        values = self._values
+        for row, d in enumerate(dicts, start=self.rows):
+            for name, value in d.items():
+                column = values.get(name)
+                if column is None:
+                    column = values[name] = []
+                if len(column) < row:
+                    column.extend([math.nan] * (row - len(column)))
+                column.append(value)
+
+    def _add_alike(self, dicts: list[dict[str, Any]]) -> None:
+        """``_add_found`` for dicts with the same keys."""
+        names = list(dicts[0])
+        if not names:
+            return
+        get = operator.itemgetter(*names)
+        found = zip(*map(get, dicts), strict=True) if len(names) > 1 else (map(get, dicts),)
+        for name, column_values in zip(names, found, strict=True):
+            column = self._values.setdefault(name, [])
+            column.extend([math.nan] * (self.rows - len(column)))
+            column.extend(column_values)
+
+    def _add_sample(self, dicts: list[dict[str, Any]]) -> None:
+        types, counts, fixed = self._types, self._counts, self._names is not None
+        for d in dicts:
+            for name, value in d.items():
+                if fixed and name not in types:
+                    continue
+                types.setdefault(name, {}).setdefault(type(value), value)
+                counts[name] = counts.get(name, 0) + 1
+
+    def columns(self) -> dict[str, list[Any]]:
+        """``{name: values}``; in sample mode a few values that have the column's dtype."""
+        if self._sample:
+            return {
+                name: [*types.values(), *([math.nan] if self._counts[name] < self.rows else [])]
+                for name, types in self._types.items()
+            }
+        for column in self._values.values():
+            column.extend([math.nan] * (self.rows - len(column)))
+        return self._values
+
+
+class TableBuilder:
+    """The results table from chunks of results (``add``), made at the end (``frame``): the
+    ``RESULT_COLUMNS`` it has the fields for (``delta`` against ``base``, else against the
+    result named ``BASELINE`` among those added), the outcome columns (``outcomes``, else the
+    outcomes found), then the parameter columns, with the table's dtypes (``with_result_dtypes``;
+    parameters as pandas infers them from all their values).
+
+    ``sample``: keep only what the dtypes need; ``frame()`` is then a few rows with the columns and
+    dtypes the whole table has (the same code makes both: chunks of a table written a chunk at a
+    time are brought to it, ``runner.files.TableWriter``)."""
+
+    def __init__(
+        self,
+        fields: Sequence[str] = ROW_FIELDS,
+        outcomes: Sequence[str] = (),
+        *,
+        base: float | None | EllipsisType = ...,
+        sample: bool = False,
+    ) -> None:
+        self._base = base  # ``...``: the added baseline's, if any
+        self._found_base: float | None = None
+        self._sample = sample
+        self._values: dict[str, list[Any]] = {f: [] for f in _VALUE_FIELDS if f in fields}
+        self._outcomes = _DictColumns(outcomes or None, sample=sample) if "outcomes" in fields else None
+        self._parameters = _DictColumns(None, sample=sample) if "parameters" in fields else None
+        self.rows = 0
+
+    @property
+    def base(self) -> float | None:
+        """The baseline's objective (``None``: no feasible baseline)."""
+        return self._found_base if self._base is ... else self._base
+
+    @property
+    def outcome_names(self) -> list[str]:
+        return [] if self._outcomes is None else list(self._outcomes.columns())
+
+    def add(self, rows: Rows) -> None:
+        """Add a chunk of results: the builder's ``fields``."""
+        if self._base is ... and _BASE_FIELDS <= rows.keys():
+            self._find_base(rows)
+        if not self._sample:
+            for name, values in self._values.items():
+                values.extend(rows[name])
+        for name, columns in (("outcomes", self._outcomes), ("parameters", self._parameters)):
+            if columns is not None:
+                columns.add(rows[name])
+        self.rows += len(next(iter(rows.values()), ()))
+
+    def _find_base(self, rows: Rows) -> None:
+        for i, name in enumerate(rows["name"]):
+            if name == BASELINE:
+                objective = rows["objective_value"][i]
+                feasible = Status(rows["status"][i]).is_feasible and objective is not None
+                self._found_base = float(objective) if feasible else None
+
+    def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        outcomes = {} if self._outcomes is None else self._outcomes.columns()
+        parameters = {} if self._parameters is None else self._parameters.columns()
+        length = _sample_length(outcomes, parameters) if self._sample else self.rows
+        data = self._result_columns(length)
+        data.update(outcomes)
+        for name, values in parameters.items():
+            if name not in RESULT_COLUMNS and name not in outcomes:
+                data.setdefault(name, values)
+        if self._sample:
+            data = {name: _repeated(values, length) for name, values in data.items()}
+        frame = (
+            pd.DataFrame(data) if data and length else pd.DataFrame(index=range(length), columns=list(data))
+        )
+        return with_result_dtypes(frame)
+
+    def _result_columns(self, length: int) -> dict[str, Any]:
+        """The ``RESULT_COLUMNS`` there are fields for, ``length`` rows (in sample mode, of
+        ``_SAMPLE_ROW``'s values)."""
+        import numpy as np
+
+        columns: dict[str, Any] = dict(self._values)
+        if self._sample:
+            columns = {name: [_SAMPLE_ROW[name]] * length for name in columns}
+        if "objective_value" in columns:
+            nan = math.nan
+            objective = np.array([nan if v is None else v for v in columns["objective_value"]], "float64")
+            columns["objective_value"] = objective
+            if self._base is not ... or _BASE_FIELDS <= columns.keys():
+                base = self.base
+                columns["delta"] = objective - base if base is not None else np.full(len(objective), math.nan)
+        return {name: columns[name] for name in RESULT_COLUMNS if name in columns}
+
+
+def _sample_length(*samples: dict[str, list[Any]]) -> int:
+    return max((len(values) for sample in samples for values in sample.values()), default=0)
+
+
+def _repeated(values: Any, length: int) -> list[Any]:
+    """``values`` made ``length`` long by repeating its first (a sample's dtype stays)."""
+    values = list(values)
+    return values + values[:1] * (length - len(values)) if values else values
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused: a table of a million results makes millions of
+    objects, none in a cycle, over which each collection would go again (3x the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def failed_table(rows: list[tuple[str, str, str | None, int]]) -> pd.DataFrame:
+    """The table of ``ScenarioResults.failed`` from its rows ``(name, status, error, attempts)``."""
+    import pandas as pd
+
+    return with_result_dtypes(pd.DataFrame(rows, columns=list(FAILED_COLUMNS)))
+
+
 class ScenarioResults(Mapping[str, ScenarioResult]):
     """Read-only mapping ``name -> ScenarioResult`` in the order the scenarios were given.
 
     ``meta`` is the sweep's design (``runner.meta.SweepMeta``: kind, parameters, outcomes, seed,
     model hash), set by ``run_scenarios`` and kept by results files (``to_parquet``, ``to_csv``,
-    ``save``; ``read_results``)."""
+    ``save``; ``read_results``). The results are held in memory; ``runner.stored.StoredResults``
+    reads those of a stored run from its store, with the same interface."""
 
     def __init__(
         self,
@@ -98,37 +378,41 @@ class ScenarioResults(Mapping[str, ScenarioResult]):
     def __repr__(self) -> str:
         return f"ScenarioResults({len(self)} scenarios, {len(self.failed)} failed)"
 
+    def _rows(self, fields: Sequence[str], size: int = CHUNK_ROWS) -> Iterator[Rows]:
+        """The results' ``fields`` (of ``ROW_FIELDS``), ``size`` results a chunk, in order."""
+        results = list(self._results.values())
+        for start in range(0, len(results), size):
+            yield {field: [_FIELD_VALUE[field](r) for r in results[start : start + size]] for field in fields}
+
+    def _all_rows(self, fields: Sequence[str]) -> Iterator[Rows]:
+        """``_rows``, for a reader that keeps them all (a table): may read them otherwise."""
+        return self._rows(fields)
+
     @property
     def failed(self) -> pd.DataFrame:
         """The scenarios that got no usable solver answer (``Status.is_failure``: error,
         timeout, crashed, cancelled, abnormal): one row each, columns ``name``, ``status``,
         ``error``, ``attempts`` (``FAILED_COLUMNS``); empty when none failed."""
-        import pandas as pd
-
         failed = [r for r in self._results.values() if r.status.is_failure]
-        rows = [(r.name, str(r.status), r.error, r.attempts) for r in failed]
-        return with_result_dtypes(pd.DataFrame(rows, columns=list(FAILED_COLUMNS)))
+        return failed_table([(r.name, str(r.status), r.error, r.attempts) for r in failed])
 
     def best(self, maximize: bool | None = None) -> ScenarioResult | None:
         """The feasible scenario with the best objective (the model's sense by default)."""
         feasible = [r for r in self._results.values() if r.ok and r.objective_value is not None]
         if not feasible:
             return None
-        if maximize is None:
-            maximize = self.sense is not LXObjectiveSense.MINIMIZE
-        pick = max if maximize else min
+        pick = max if self._maximizes(maximize) else min
         return pick(feasible, key=lambda r: r.objective_value or 0.0)
 
-    def _baseline_objective(self) -> float | None:
-        base = self._results.get(BASELINE)
-        return base.objective_value if base is not None and base.ok else None
+    def _maximizes(self, maximize: bool | None) -> bool:
+        return self.sense is not LXObjectiveSense.MINIMIZE if maximize is None else maximize
 
     @property
     def outcome_names(self) -> list[str]:
         """The outcome columns: ``meta.outcomes``, else the outcomes the results hold."""
         if self.meta.outcomes:
             return list(self.meta.outcomes)
-        return list(dict.fromkeys(name for r in self._results.values() for name in r.outcomes))
+        return self._names_in("outcomes")
 
     @property
     def parameter_names(self) -> list[str]:
@@ -136,64 +420,84 @@ class ScenarioResults(Mapping[str, ScenarioResult]):
         hold (in order of appearance)."""
         if self.meta.parameters:
             return self.meta.parameter_names
-        return list(dict.fromkeys(name for r in self._results.values() for name in r.parameters))
+        return self._names_in("parameters")
 
-    def to_dataframe(self) -> pd.DataFrame:
+    def _names_in(self, field: str) -> list[str]:
+        """The keys of the results' ``outcomes`` or ``parameters``, in order of appearance."""
+        names: dict[str, None] = {}
+        for rows in self._rows((field,)):
+            for values in rows[field]:
+                names.update(dict.fromkeys(values))
+        return list(names)
+
+    def to_dataframe(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """One row per scenario: the ``RESULT_COLUMNS`` (``delta`` against the baseline), one
-        column per outcome (NaN where a scenario has none), then one column per parameter."""
-        import pandas as pd
+        column per outcome (NaN where a scenario has none), then one column per parameter.
+        ``columns``: only these (of the table's columns, in this order), read alone.
 
-        base_obj = self._baseline_objective()
-        outcomes = self.outcome_names
-        rows = []
-        for r in self._results.values():
-            objective = math.nan if r.objective_value is None else r.objective_value
-            row = {
-                "name": r.name,
-                "status": str(r.status),
-                "objective_value": objective,
-                "delta": objective - base_obj if base_obj is not None else math.nan,
-                "solve_time": r.solve_time,
-                "wall_time": r.wall_time,
-                "method": r.method,
-                "attempts": r.attempts,
-                "worker": r.worker,
-                "error": r.error,
-            }
-            row.update({name: r.outcomes.get(name, math.nan) for name in outcomes})
-            for key, value in r.parameters.items():
-                row.setdefault(key, value)
-            rows.append(row)
-        columns = None if rows else [*RESULT_COLUMNS, *outcomes]
-        return with_result_dtypes(pd.DataFrame(rows, columns=columns))
+        Raises
+        ------
+        ValueError : ``columns`` names a column the table does not have (the message lists them).
+        """
+        return self._table(columns)[0]
+
+    def _table(self, columns: Sequence[str] | None) -> tuple[pd.DataFrame, float | None]:
+        """The table (of ``columns``) and the baseline's objective (``None``: no feasible one)."""
+        wanted = None if columns is None else _column_list(columns)
+        fields = fields_for(wanted, self.meta.outcomes)
+        table = TableBuilder(fields, self.meta.outcomes)
+        with gc_paused():
+            for rows in self._all_rows(fields):
+                table.add(rows)
+            frame = table.frame()
+        if wanted is None:
+            return frame, table.base
+        unknown = [c for c in wanted if c not in frame.columns]
+        if unknown:
+            known = [*RESULT_COLUMNS, *(c for c in frame.columns if c not in RESULT_COLUMNS)]
+            raise ValueError(
+                f"to_dataframe(columns=...): no column {', '.join(map(repr, unknown))} in the results "
+                f"table; its columns are {', '.join(known)}"
+            )
+        return frame[wanted], table.base
 
     def compare(self) -> pd.DataFrame:
         """One row per scenario: ``name``, ``objective``, ``status``, ``delta`` (objective minus
         the baseline's) and ``pct`` (``delta`` in percent of ``|baseline|``, as
         ``lumix.analysis.report.pct_change``); ``NaN`` where there is no objective or no
         feasible baseline."""
-        table = self.to_dataframe()
-        base = self._baseline_objective()
+        table, base = self._table(["name", "objective_value", "status", "delta"])
         pct = [math.nan if base is None else pct_change(v, base) for v in table["objective_value"]]
-        compared = table[["name", "objective_value", "status", "delta"]].rename(
-            columns={"objective_value": "objective"}
-        )
+        compared = table.rename(columns={"objective_value": "objective"})
         return compared.assign(pct=pct)[list(COMPARE_COLUMNS)]
 
     def save(self, output: str | Path) -> str:
         """Write the results table with ``meta`` and the objective's sense to ``output``, by
         its suffix: ``.parquet``, ``.csv`` (metadata in ``<file>.meta.json``), ``.sqlite`` /
         ``.db`` or a SQLAlchemy URL (see ``runner.files``); returns where it went."""
-        return write_table(self.to_dataframe(), output, self._file_meta())
+        return self._write(output, None)
 
     def to_csv(self, path: str | Path) -> None:
         """Write the results table as CSV and its metadata to ``<path>.meta.json``."""
-        write_table(self.to_dataframe(), path, self._file_meta(), fmt="csv")
+        self._write(path, "csv")
 
     def to_parquet(self, path: str | Path) -> None:
         """Write the results table as Parquet, the metadata as JSON under
         ``runner.meta.META_KEY`` in the file's schema metadata."""
-        write_table(self.to_dataframe(), path, self._file_meta(), fmt="parquet")
+        self._write(path, "parquet")
+
+    def _write(self, output: str | Path, fmt: Literal["parquet", "csv"] | None) -> str:
+        """The table, a chunk of ``CHUNK_ROWS`` at a time, after a first pass that finds its
+        columns, their dtypes and the baseline (``TableBuilder(sample=True)``)."""
+        layout = TableBuilder(ROW_FIELDS, self.meta.outcomes, sample=True)
+        for rows in self._rows(_LAYOUT_FIELDS):
+            layout.add(rows)
+        with TableWriter(output, self._file_meta(), layout.frame(), fmt=fmt) as writer:
+            for rows in self._rows(ROW_FIELDS, CHUNK_ROWS):
+                chunk = TableBuilder(ROW_FIELDS, layout.outcome_names, base=layout.base)
+                chunk.add(rows)
+                writer.write(chunk.frame())
+        return writer.where
 
     def _file_meta(self) -> dict[str, Any]:
         sense = _SENSE_NAMES.get(self.sense) if self.sense is not None else None
@@ -211,7 +515,7 @@ class ScenarioResults(Mapping[str, ScenarioResult]):
         outcomes = [c for c in sweep.outcomes if c in df.columns]
         params = [c for c in df.columns if c not in RESULT_COLUMNS and c not in outcomes]
         results = [_result_of(row, params, outcomes, i) for i, row in enumerate(df.to_dict("records"))]
-        return cls(results, sense, meta=sweep)
+        return ScenarioResults(results, sense, meta=sweep)
 
     # -- sensitivity indices (see runner.analysis) --
 

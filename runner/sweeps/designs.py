@@ -1,9 +1,16 @@
 """Sweep designs: ``{Parameter: values or distribution}`` -> a ``Sweep`` of scenarios.
 
-Every generator returns a ``runner.meta.Sweep`` (a list of ``LXScenario`` with ``.meta``, a
-``SweepMeta`` naming the kind, each parameter with its bounds, distribution and levels, the
-number of scenarios ``n``, the ``seed`` and what the analysis needs in ``design``). Scenario
-names are ``f"{prefix}-{i:05d}"`` in generation order, so that a journaled sweep resumes.
+Every generator returns a ``runner.meta.Sweep``: a lazy, immutable sequence of ``LXScenario``
+with ``.meta`` (a ``SweepMeta`` naming the kind, each parameter with its bounds, distribution
+and levels, the number of scenarios ``n``, the ``seed`` and what the analysis needs in
+``design``). Scenario names are ``f"{prefix}-{i:05d}"`` in generation order, so that a
+journaled sweep resumes.
+
+Lazy: a generator checks its specs and records the design; the scenarios are made a chunk at
+a time as the sweep is iterated (``runner.sweeps.rows``), so a sweep of 10 million scenarios
+costs no more to build than one of ten. ``latin_hypercube``, a design with a ``correlation``
+and a ``monte_carlo`` parameter drawn by a callable depend on all ``n`` rows at once and hold
+their ``n x d`` numbers (8 bytes each), never the scenarios.
 
 Sampled designs map a unit-cube design through each parameter's inverse CDF
 (``runner.sweeps.distributions``). ``seed=None`` draws a fresh seed, recorded in
@@ -22,12 +29,9 @@ whole).
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import itertools
 import numbers
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,7 +42,21 @@ from lumix.utils.callables import describe_callable
 from ..meta import ParameterMeta, Sweep, SweepMeta
 from .correlation import correlation_matrix, iman_conover
 from .distributions import Distribution, as_distribution, kind_of
+from .lazy import DesignSource, names
 from .parameters import Parameter
+from .rows import (
+    GridRows,
+    HeldRows,
+    MorrisRows,
+    OneAtATimeRows,
+    QmcRows,
+    Rows,
+    SaltelliRows,
+    StreamRows,
+    UnitRows,
+    qmc_engine,
+    stream,
+)
 
 __all__ = [
     "scenario_for",
@@ -116,18 +134,15 @@ def _seed(seed: Any, what: str) -> int:
     return int(seed)
 
 
-def _stream(seed: int, name: str) -> np.random.Generator:
-    """The random stream of parameter ``name``: independent of the other parameters and of
-    ``n``, so its first draws stay when ``n`` grows or parameters are added."""
-    key = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "little")
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, key)))
+def _width(n: int, widen: bool) -> int:
+    """The digits of ``n`` names: ``widen``, all get the digits of the last (sortable), else
+    five at least, so that a name never changes as ``n`` grows."""
+    return max(5, len(str(n - 1))) if widen else 5
 
 
 def _names(prefix: str, n: int, *, widen: bool = True) -> list[str]:
-    """``prefix-00000`` ..; ``widen``: all names get the digits of the last (sortable), else
-    five digits at least, so that a name never changes as ``n`` grows."""
-    width = max(5, len(str(n - 1))) if widen else 5
-    return [f"{prefix}-{i:0{width}d}" for i in range(n)]
+    """``prefix-00000`` .. of ``n`` scenarios (see ``_width``)."""
+    return names(prefix, 0, n, _width(n, widen))
 
 
 def _scenario(name: str, parameters: Sequence[Parameter], row: Sequence[Any]) -> LXScenario:
@@ -140,21 +155,11 @@ def _scenario(name: str, parameters: Sequence[Parameter], row: Sequence[Any]) ->
 
 
 def _sweep(
-    prefix: str,
-    parameters: list[Parameter],
-    rows: Iterable[Sequence[Any]],
-    meta: SweepMeta,
-    *,
-    widen: bool = True,
+    prefix: str, parameters: list[Parameter], rows: Rows, meta: SweepMeta, *, widen: bool = True
 ) -> Sweep:
-    """The scenarios of ``rows`` with ``meta`` (its ``n`` set to their count)."""
-    rows = list(rows)
-    scenarios = [
-        _scenario(name, parameters, row)
-        for name, row in zip(_names(prefix, len(rows), widen=widen), rows, strict=True)
-    ]
-    meta.n = len(scenarios)
-    return Sweep(scenarios, meta)
+    """The lazy sweep of ``rows`` with ``meta`` (its ``n`` set to their count)."""
+    meta.n = rows.n
+    return Sweep(DesignSource(prefix, _width(rows.n, widen), parameters, rows), meta)
 
 
 def _parameter_meta(
@@ -177,10 +182,9 @@ def _distributions(spec: Mapping[Parameter, Any], what: str) -> tuple[list[Param
     return parameters, [as_distribution(spec[p], p, f"{what}, parameter {p.name!r}") for p in parameters]
 
 
-def _rows(dists: Sequence[Distribution], unit: np.ndarray) -> list[tuple[Any, ...]]:
-    """The values of each unit-cube row ``unit[i]`` (column ``j`` through ``dists[j]``)."""
-    columns = [dist.values(unit[:, j]) for j, dist in enumerate(dists)]
-    return list(zip(*columns, strict=True))
+def _held(dists: Sequence[Distribution], unit: np.ndarray) -> HeldRows:
+    """The rows of the unit-cube design ``unit`` (column ``j`` through ``dists[j]``), held."""
+    return HeldRows(unit, [dist.values for dist in dists])
 
 
 def _correlated(
@@ -192,12 +196,6 @@ def _correlated(
     matrix = correlation_matrix(correlation, parameters, what)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
     return iman_conover(unit, matrix, rng), {"correlation": matrix.tolist()}
-
-
-def _qmc(engine: Callable[..., Any], d: int, seed: int, **options: Any) -> Any:
-    """A ``scipy.stats.qmc`` engine seeded with ``seed`` (scipy >= 1.15 names it ``rng``)."""
-    keyword = "rng" if "rng" in inspect.signature(engine).parameters else "seed"
-    return engine(d=d, **options, **{keyword: np.random.default_rng(seed)})
 
 
 # -- generators -------------------------------------------------------------------------------------
@@ -227,7 +225,7 @@ def grid(values: Mapping[Parameter, Any], *, prefix: str = "grid") -> Sweep:
     meta = SweepMeta(
         "grid", [_parameter_meta(p, values=axis) for p, axis in zip(parameters, axes, strict=True)]
     )
-    return _sweep(prefix, parameters, itertools.product(*axes), meta)
+    return _sweep(prefix, parameters, GridRows(axes), meta)
 
 
 def one_at_a_time(
@@ -257,22 +255,15 @@ def one_at_a_time(
         )
     center = [p.check_value(base[p], f"one_at_a_time() base, parameter {p.name!r}") for p in parameters]
     axes = {p: _axis(ranges[p], p, f"one_at_a_time() ranges, parameter {p.name!r}") for p in moved}
-    rows = []
-    for p, axis in axes.items():
-        column = parameters.index(p)
-        for value in axis:
-            row = list(center)
-            row[column] = value
-            rows.append(row)
+    shifted = [(parameters.index(p), axis) for p, axis in axes.items()]
     metas = [
         _parameter_meta(p, values=[c, *axes.get(p, [])]) for p, c in zip(parameters, center, strict=True)
     ]
     design = {"base": {p.name: c for p, c in zip(parameters, center, strict=True)}}
-    sweep = _sweep(prefix, parameters, rows, SweepMeta("one_at_a_time", metas, design=design))
-    if include_base:
-        sweep.insert(0, _scenario(f"{prefix}-base", parameters, center))
-        sweep.meta.n = len(sweep)
-    return sweep
+    rows = OneAtATimeRows(center, shifted, base=include_base)
+    meta = SweepMeta("one_at_a_time", metas, n=rows.n, design=design)
+    width = _width(rows.n - include_base, True)
+    return Sweep(DesignSource(prefix, width, parameters, rows, base=include_base), meta)
 
 
 def latin_hypercube(
@@ -300,11 +291,11 @@ def latin_hypercube(
     parameters, dists = _distributions(distributions, "latin_hypercube()")
     from scipy.stats import qmc
 
-    unit = _qmc(qmc.LatinHypercube, len(parameters), seed).random(n)
+    unit = qmc_engine(qmc.LatinHypercube, len(parameters), seed).random(n)
     unit, design = _correlated(unit, correlation, parameters, seed, "latin_hypercube()")
     metas = [_parameter_meta(p, dist) for p, dist in zip(parameters, dists, strict=True)]
     return _sweep(
-        prefix, parameters, _rows(dists, unit), SweepMeta("latin_hypercube", metas, seed=seed, design=design)
+        prefix, parameters, _held(dists, unit), SweepMeta("latin_hypercube", metas, seed=seed, design=design)
     )
 
 
@@ -330,12 +321,23 @@ def monte_carlo(
     n = _count(n, "monte_carlo()")
     seed = _seed(seed, "monte_carlo()")
     parameters = _parameters(distributions, "monte_carlo()")
-    parts = [_monte_carlo_column(distributions[p], p, n, _stream(seed, p.name)) for p in parameters]
+    if correlation is None and not any(_drawn_by_callable(distributions[p]) for p in parameters):
+        where, also = "monte_carlo(), parameter", "a callable fn(rng, n) -> array"
+        dists = [as_distribution(distributions[p], p, f"{where} {p.name!r}", also=also) for p in parameters]
+        rows: Rows = StreamRows(n, seed, [p.name for p in parameters], [dist.values for dist in dists])
+        metas = [_parameter_meta(p, dist) for p, dist in zip(parameters, dists, strict=True)]
+        return _sweep(prefix, parameters, rows, SweepMeta("monte_carlo", metas, seed=seed), widen=False)
+    parts = [_monte_carlo_column(distributions[p], p, n, stream(seed, p.name)) for p in parameters]
     drawn = np.column_stack([column for column, _, _ in parts])
     drawn, design = _correlated(drawn, correlation, parameters, seed, "monte_carlo()")
-    values = [to_values(drawn[:, j]) for j, (_, _, to_values) in enumerate(parts)]
+    rows = HeldRows(drawn, [to_values for _, _, to_values in parts])
     meta = SweepMeta("monte_carlo", [m for _, m, _ in parts], seed=seed, design=design)
-    return _sweep(prefix, parameters, zip(*values, strict=True), meta, widen=False)
+    return _sweep(prefix, parameters, rows, meta, widen=False)
+
+
+def _drawn_by_callable(spec: Any) -> bool:
+    """Whether a Monte Carlo parameter is drawn by a callable ``fn(rng, n)``."""
+    return callable(spec) and not isinstance(spec, Distribution) and not hasattr(spec, "ppf")
 
 
 def _monte_carlo_column(
@@ -344,7 +346,7 @@ def _monte_carlo_column(
     """``p``'s unit numbers (a distribution) or draws (a callable), its meta, and what turns
     the column into its values."""
     where = f"monte_carlo(), parameter {p.name!r}"
-    if callable(spec) and not isinstance(spec, Distribution) and not hasattr(spec, "ppf"):
+    if _drawn_by_callable(spec):
         drawn = _draw(spec, n, rng, where)
         meta = _parameter_meta(p)
         meta.low, meta.high, meta.distribution = (
@@ -395,16 +397,14 @@ def quasi_random(
             f"quasi_random(): method={method!r} is not known; expected one of {', '.join(QMC_METHODS)}"
         )
     parameters, dists = _distributions(distributions, "quasi_random()")
-    from scipy.stats import qmc
-
-    engine = _qmc(qmc.Sobol if method == "sobol" else qmc.Halton, len(parameters), seed, scramble=True)
-    with warnings.catch_warnings():  # "balance properties ... power of 2": any n is a prefix
-        warnings.filterwarnings("ignore", message=".*balance properties.*", category=UserWarning)
-        unit = engine.random(n)
-    unit, design = _correlated(unit, correlation, parameters, seed, "quasi_random()")
+    rows: UnitRows = QmcRows(n, method, seed, [dist.values for dist in dists])
+    design: dict[str, Any] = {}
+    if correlation is not None:
+        unit, design = _correlated(rows.numbers(0, n), correlation, parameters, seed, "quasi_random()")
+        rows = _held(dists, unit)
     metas = [_parameter_meta(p, dist) for p, dist in zip(parameters, dists, strict=True)]
     meta = SweepMeta("quasi_random", metas, seed=seed, design={"method": method, **design})
-    return _sweep(prefix, parameters, _rows(dists, unit), meta, widen=False)
+    return _sweep(prefix, parameters, rows, meta, widen=False)
 
 
 def sobol(
@@ -425,12 +425,13 @@ def sobol(
     n = _count(n, "sobol()")
     seed = _seed(seed, "sobol()")
     parameters, dists = _distributions(distributions, "sobol()")
-    from ..sensitivity import saltelli_sample
-
-    unit = saltelli_sample(len(parameters), n, seed)
+    if n & (n - 1):
+        warnings.warn("The balance properties of Sobol' points require n to be a power of 2.", stacklevel=2)
     metas = [_parameter_meta(p, dist) for p, dist in zip(parameters, dists, strict=True)]
     meta = SweepMeta("sobol", metas, seed=seed, design={"base_samples": n})
-    return _sweep(prefix, parameters, _rows(dists, unit), meta, widen=False)
+    return _sweep(
+        prefix, parameters, SaltelliRows(n, seed, [dist.values for dist in dists]), meta, widen=False
+    )
 
 
 def morris(
@@ -462,14 +463,38 @@ def morris(
                 f"morris(), parameter {p.name!r}: {dist!r} is unbounded, but Morris's grid reaches the "
                 "ends of its range; give low= and high= (a truncated distribution) or a (low, high) pair"
             )
-    from ..sensitivity import morris_sample
+    from ..sensitivity import morris_delta
 
-    unit = morris_sample(len(parameters), n, int(levels), seed)
-    rows = _rows(dists, unit)
-    _check_steps(unit, rows, parameters, len(parameters) + 1)
+    morris_delta(int(levels))
+    rows = MorrisRows(n, int(levels), seed, [dist.values for dist in dists])
+    if _may_stall(dists, int(levels)):
+        _check_trajectories(rows, parameters)
     metas = [_parameter_meta(p, dist) for p, dist in zip(parameters, dists, strict=True)]
     meta = SweepMeta("morris", metas, seed=seed, design={"trajectories": n, "levels": int(levels)})
     return _sweep(prefix, parameters, rows, meta, widen=False)
+
+
+def _may_stall(dists: Sequence[Distribution], levels: int) -> bool:
+    """Whether a step of a Morris trajectory may leave a value as it is: a step moves one
+    parameter between grid points ``i`` and ``i + levels // 2``; one whose values there are
+    equal would (only then are the trajectories checked one by one)."""
+    jump, grid = levels // 2, np.arange(levels) / (levels - 1)
+    for dist in dists:
+        values = dist.values(grid)
+        if any(values[i] == values[i + jump] for i in range(levels - jump)):
+            return True
+    return False
+
+
+def _check_trajectories(rows: MorrisRows, parameters: list[Parameter]) -> None:
+    """``_check_steps`` over all trajectories, a block of them at a time."""
+    length = len(parameters) + 1
+    block = length * 256
+    for start in range(0, rows.n, block):
+        stop = min(start + block, rows.n)
+        unit = rows.numbers(start, stop)
+        values = [to_values(unit[:, j]) for j, to_values in enumerate(rows.to_values)]
+        _check_steps(unit, list(zip(*values, strict=True)), parameters, length)
 
 
 def _check_steps(

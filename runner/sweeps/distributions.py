@@ -101,7 +101,7 @@ class _Scipy(Distribution):
         if not np.isfinite(x).all():
             bad = float(u[~np.isfinite(x)][0])
             raise ValueError(f"{self.description}: the value at u={bad:g} is not finite; give low= and high=")
-        return [int(v) for v in np.rint(x)] if self.discrete else [float(v) for v in x]
+        return [int(v) for v in np.rint(x).tolist()] if self.discrete else np.asarray(x, dtype=float).tolist()
 
 
 class _Levels(Distribution):
@@ -121,7 +121,7 @@ class _Levels(Distribution):
 
     def values(self, u: np.ndarray) -> list[Any]:
         index = np.searchsorted(self.edges, np.asarray(u, dtype=float), side="right")
-        return [self.choices[i] for i in index]
+        return [self.choices[i] for i in index.tolist()]
 
     @property
     def bounded(self) -> bool:

@@ -14,6 +14,7 @@ from lumix import LXModel
 from lumix.utils.naming import did_you_mean
 
 from ... import sweeps
+from ...meta import Sweep
 from ...sweeps import ALLOWED_HOW, HOW_VALUES, QMC_METHODS, Distribution, Fragment, How, On, Parameter
 from ...sweeps.correlation import correlation_matrix
 from ...sweeps.parameters import shown
@@ -155,12 +156,12 @@ def _param_fix(on: str, field_: str) -> str:
     return f"use how = one of {allowed} for on = {on!r}"
 
 
-def _sampled(generator: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
+def _sampled(generator: Callable[..., Sweep]) -> Callable[..., Sweep]:
     return lambda specs, n, seed, kw: generator({s.parameter: s.marginal for s in specs}, n, seed, **kw)
 
 
 #: ``kind -> generator(parameter specs, n, seed, {"prefix": ..., design options})``.
-_GENERATORS: dict[str, Callable[..., list[Any]]] = {
+_GENERATORS: dict[str, Callable[..., Sweep]] = {
     "grid": lambda specs, n, seed, kw: sweeps.grid({s.parameter: s.values for s in specs}, **kw),
     "one_at_a_time": lambda specs, n, seed, kw: sweeps.one_at_a_time(
         {s.parameter: s.base for s in specs}, {s.parameter: s.values for s in specs}, **kw
@@ -175,9 +176,9 @@ _GENERATORS: dict[str, Callable[..., list[Any]]] = {
 
 def generate_scenarios(
     kind: str, parameters: list[ParameterSpec], n: int | None, seed: int, options: dict[str, Any]
-) -> list[Any]:
-    """The ``LXScenario`` objects of a ``kind`` sweep over ``parameters`` (``options``: the
-    ``prefix`` and the design options)."""
+) -> Sweep:
+    """The lazy ``Sweep`` of ``LXScenario`` objects of a ``kind`` sweep over ``parameters``
+    (``options``: the ``prefix`` and the design options)."""
     return _GENERATORS[kind](parameters, n, seed, options)
 
 
