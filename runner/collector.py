@@ -174,6 +174,7 @@ class Collector:
             parameters_json(parameters),
             None if solution is None else pickle.dumps(solution),
             json.dumps(outcomes) if outcomes else None,
+            index,
         )
 
     def _keep(self, batch: ResultBatch, j: int, status: str, error: str | None) -> None:

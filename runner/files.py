@@ -379,7 +379,13 @@ def _read_tables(source: str, engine: Any) -> tuple[pd.DataFrame, dict[str, Any]
         raise CommandError(
             f"{source}: holds neither {RESULTS_TABLE!r} nor a journal", "give the output of a run"
         )
-    return _from_journal(pd.read_sql_table(JOURNAL_TABLE, engine))
+    from .journal import Journal
+
+    Journal(source).close()  # rows a killed run left in a SQLite journal's log join the table
+    journal = pd.read_sql_table(JOURNAL_TABLE, engine)
+    if "position" in journal.columns:  # input order (rows move into the table sorted by key)
+        journal = journal.sort_values("position", kind="stable", na_position="last")
+    return _from_journal(journal)
 
 
 def _from_journal(journal: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:

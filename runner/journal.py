@@ -60,10 +60,11 @@ results_table = sa.Table(
     sa.Column("parameters", sa.Text, nullable=False),
     sa.Column("solution", sa.LargeBinary, nullable=True),
     sa.Column("outcomes", sa.Text, nullable=True),  # JSON {name: value}; NULL: none asked for
+    sa.Column("position", sa.Integer, nullable=True),  # the scenario's index in its sweep
 )
 #: Columns added to the journal after its first version: an older journal gains them, empty,
-#: when it is opened (``Journal._add_columns``); its rows then have no outcomes.
-ADDED_COLUMNS = ("outcomes",)
+#: when it is opened (``Journal._add_columns``); its rows then have no outcomes or positions.
+ADDED_COLUMNS = ("outcomes", "position")
 
 #: SQLite: rows arrive in this table, without an index (appending costs a few microseconds a row,
 #: where inserting random scenario keys into the results table's index costs 15-25 and grows
@@ -203,6 +204,7 @@ def journal_row(run_key: str, key: str, rec: ScenarioResult) -> tuple[Any, ...]:
         _PARAMETERS_JSON.encode(rec.parameters),
         None if rec.solution is None else pickle.dumps(rec.solution),
         json.dumps(rec.outcomes) if rec.outcomes else None,
+        rec.index if rec.index >= 0 else None,
     )
 
 
