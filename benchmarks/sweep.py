@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/sweep.py [--sizes 500x50] [--scenarios 2000] [--callables 200]
         [--n-jobs 1 2 ...] [--repeats 3] [--lumix-sample 20] [--skip-lumix032] [--no-write]
+        [--data-scenarios 1000] [--data-only]
 
 The measurements are ``runner.bench``'s (see ``runner/bench/measure.py``: the floor loop, the
 floor fan-out, ``run_scenarios`` per ``n_jobs``, the callable scenarios, the parent's dispatch
@@ -13,6 +14,12 @@ virtual environment (``benchmarks/.venv-lumix032``, created or reused by
 ``modify_constraint_rhs``, so the sample scales the whole ``capacity`` family by one factor
 ``~ U(0.8, 1.2)`` per scenario; the same sample also runs through ``run_scenarios`` and the
 floor loop, and all three must agree (1e-6 relative).
+
+Data parameters (issue 12): the README's main job (``examples/sweep_model.py``, ``factory()``
+40 x 6 x 4, data parameter ``scale_prices``) side by side with its declarative parameters alone,
+``n_jobs=1``, ``--data-scenarios`` scenarios each, objectives compared with the copy + recompile
+path (``runner/bench/data.py``). ``--data-only`` runs just that (a minute or two) and writes the
+``## data parameters`` section.
 
 The report is printed and written to the ``## sweep`` section of ``benchmarks/RESULTS.md`` (the
 other sections are left alone).
@@ -43,6 +50,17 @@ sys.path.insert(0, str(HERE))  # compile_solve, also in the LumiX 0.3.2 child (r
 import compile_solve as cs  # noqa: E402
 
 SECTION = "## sweep"
+DATA_SECTION = "## data parameters"
+EXAMPLES = HERE.parent / "examples"
+#: The README's main job (examples/sensitivity_sweep.toml): its right-hand-side parameters.
+JOB_RHS = {
+    "capacity[1]": (0.6, 1.4),
+    "capacity[2]": (0.6, 1.4),
+    "capacity[3]": (0.6, 1.4),
+    "capacity[4]": (0.6, 1.4),
+    "materials[1]": (0.5, 1.5),
+    "materials[2]": (0.5, 1.5),
+}
 TARGET_VS_FLOOR = 0.8
 TARGET_VS_LUMIX = 100.0
 TARGET_EFFICIENCY = 0.85
@@ -243,6 +261,34 @@ def build_report(args: argparse.Namespace, measured: list[Any], samples: dict[st
     return body
 
 
+def data_section(args: argparse.Namespace) -> list[str]:
+    """The README's main job with and without its data parameter (``runner.bench.data``)."""
+    from runner.bench.data import data_report_lines, measure_data
+
+    sys.path.insert(0, str(EXAMPLES))
+    import sweep_model
+
+    model = sweep_model.factory()  # 40 x 6 x 4, as in examples/sensitivity_sweep.toml
+    data = ("price_level", sweep_model.scale_prices, (0.9, 1.1))
+    print(f"data parameters: 3 x {args.data_scenarios} scenarios x {args.repeats + 1} ...", file=sys.stderr)
+    result = measure_data(model, JOB_RHS, data, args.data_scenarios, args.repeats, args.seed)
+    if not result.identical:
+        raise SystemExit(f"data parameters: {result.mismatches} objectives differ from copy + recompile")
+    today = _dt.date.today().isoformat()
+    return [
+        DATA_SECTION,
+        "",
+        f"`python benchmarks/sweep.py --data-only --data-scenarios {args.data_scenarios} --repeats "
+        f"{args.repeats}` (seed {args.seed}), {today}, {os.cpu_count()} cores, {cs.cpu_model()}: the "
+        "README's main job (`examples/sweep_model.py` `factory()`, 40 x 6 x 4; Latin hypercube over "
+        "capacity[1..4], materials[1..2] and the data parameter `price_level` = `scale_prices`), "
+        "`run_scenarios(n_jobs=1)`, whole calls, the median of the repeats, the sweeps interleaved.",
+        "",
+        *data_report_lines(result),
+        "",
+    ]
+
+
 # -- main ---------------------------------------------------------------------------------------
 
 
@@ -260,11 +306,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--skip-lumix032", action="store_true", help="do not run LumiX 0.3.2")
     p.add_argument("--results", type=Path, default=cs.DEFAULT_RESULTS, help="RESULTS.md to update")
     p.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
+    p.add_argument("--data-scenarios", type=int, default=1000, help="scenarios per data sweep (default 1000)")
+    p.add_argument("--data-only", action="store_true", help="only the data-parameter measurement")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--factors", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.scenarios < 1 or args.callables < 0 or args.repeats < 1 or args.lumix_sample < 1:
         p.error("--scenarios, --repeats and --lumix-sample must be >= 1, --callables >= 0")
+    if args.data_scenarios < 1:
+        p.error("--data-scenarios must be >= 1")
     if any(k < 1 for k in args.n_jobs):
         p.error("--n-jobs values must be >= 1")
     args.n_jobs = sorted(set(args.n_jobs) | {1})
@@ -279,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     from runner import bench
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")  # runner.bench's progress lines
+    if args.data_only:
+        return _write(args, data_section(args), DATA_SECTION)
     python = None if args.skip_lumix032 else cs.ensure_reference_venv(args.venv.resolve())
     samples: dict[str, Any] = {}
     measured = []
@@ -304,11 +356,15 @@ def main(argv: list[str] | None = None) -> int:
         measured.append(
             bench.measure_size(size, args.scenarios, args.callables, args.n_jobs, args.seed, args.repeats)
         )
-    body = build_report(args, measured, samples)
+    _write(args, build_report(args, measured, samples), SECTION)
+    return _write(args, data_section(args), DATA_SECTION)
+
+
+def _write(args: argparse.Namespace, body: list[str], section: str) -> int:
     print("\n".join(body))
     if not args.no_write:
-        cs.write_section(args.results, body, SECTION)
-        print(f"wrote the {SECTION[3:]} section of {args.results}", file=sys.stderr)
+        cs.write_section(args.results, body, section)
+        print(f"wrote the {section[3:]} section of {args.results}", file=sys.stderr)
     return 0
 
 

@@ -25,7 +25,16 @@ if TYPE_CHECKING:
     from .core.model import LXModel
     from .linearization.config import LXLinearizerConfig
 
-__all__ = ["LXCanonicalModel", "GoalDeviation", "GoalStage", "compile_model", "assemble"]
+__all__ = [
+    "LXCanonicalModel",
+    "GoalDeviation",
+    "GoalStage",
+    "compile_model",
+    "assemble",
+    "assemble_matrix",
+    "assemble_row_bounds",
+    "assemble_objective",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,10 +177,10 @@ def assemble(expanded: ExpandedModel) -> LXCanonicalModel:
     col_names, col_lower, col_upper, col_integer = _column_arrays(expanded.columns)
     _check_unique(col_names, expanded.columns, "variable", "column")
     n_cols = len(col_names)
-    row_names, matrix = _matrix(expanded.rows, n_cols)
+    row_names, matrix = assemble_matrix(expanded.rows, n_cols)
     _check_unique(row_names, expanded.rows, "constraint", "row")
-    row_lower, row_upper, row_sense, row_constant = _row_bounds(expanded.rows)
-    objective, constant, sense = _objective(expanded.objective, n_cols)
+    row_lower, row_upper, row_sense, row_constant = assemble_row_bounds(expanded.rows)
+    objective, constant, sense = assemble_objective(expanded.objective, n_cols)
     return LXCanonicalModel(
         name=expanded.name,
         col_names=tuple(col_names),
@@ -238,7 +247,7 @@ def _column_arrays(blocks: list[ColumnBlock]) -> tuple[list[str], np.ndarray, np
     return names, lower, upper, integer
 
 
-def _matrix(blocks: list[RowBlock], n_cols: int) -> tuple[list[str], sp.csr_matrix]:
+def assemble_matrix(blocks: list[RowBlock], n_cols: int) -> tuple[list[str], sp.csr_matrix]:
     """Row names and the constraint matrix (CSR, duplicates summed, explicit zeros removed)."""
     names = [name for block in blocks for name in block.names]
     cols = [c for block in blocks for c in block.cols]
@@ -254,7 +263,7 @@ def _matrix(blocks: list[RowBlock], n_cols: int) -> tuple[list[str], sp.csr_matr
     return names, matrix
 
 
-def _row_bounds(blocks: list[RowBlock]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def assemble_row_bounds(blocks: list[RowBlock]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Row lower and upper bounds (the right-hand side less the expression's constant, open
     on the side the sense leaves free), senses and constants."""
     sense = np.repeat(np.asarray([b.sense for b in blocks], dtype="<U2"), [len(b.keys) for b in blocks])
@@ -266,7 +275,7 @@ def _row_bounds(blocks: list[RowBlock]) -> tuple[np.ndarray, np.ndarray, np.ndar
     return lower, upper, sense, constant
 
 
-def _objective(
+def assemble_objective(
     block: ObjectiveBlock | None, n_cols: int
 ) -> tuple[np.ndarray, float, LXObjectiveSense | None]:
     """Objective coefficients per column (duplicates summed), constant and sense."""

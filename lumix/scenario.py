@@ -3,11 +3,18 @@
 A ``ScenarioSession`` holds a compiled model in a persistent solver (OR-Tools, CP-SAT, Gurobi or
 CPLEX, built by ``lumix.solvers.registry``). A scenario is a list of declarative changes
 (right-hand sides, bounds, objective and matrix coefficients, by family or by instance) and,
-optionally, callables that change a detached copy of the model. Declarative changes are
+optionally, callables that change the model's data. Declarative changes are
 resolved to row / column positions (``Resolver``), applied in place (``apply_changes``),
-solved warm and reverted. Callables run on a fresh copy of the model,
-which is recompiled and either diffed into the persistent solver (``"incremental"``) or
-solved by a solver of its own (``"rebuilt"``). A session's outcomes (``lumix.outcomes``: a
+solved warm and reverted. Callables run on the session's private copy of the model, where
+``lumix.dependencies`` knows which numbers read which data: only those are recomputed and
+applied to the persistent solver, and the data are restored (``"data"``). Where the
+dependencies cannot be known or followed (a callable reading a global, a change of the model's
+declarations, see ``lumix.dependencies``), or with ``LXOptimizer.data_scenarios("recompile")``,
+the callables run on a fresh copy of the model, which is recompiled and either diffed into the
+persistent solver (``"incremental"``) or solved by a solver of its own (``"rebuilt"``). For
+the first scenario of each callable's code, the changed copy is also compiled and its numbers
+compared (the callables still run once); a difference sends that code the second way from then
+on. A session's outcomes (``lumix.outcomes``: a
 column's value, a family's sum, a row's slack, ...) are read from each solve's arrays before
 the solver reverts, so they see the scenario's right-hand sides and coefficients.
 
@@ -28,6 +35,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,9 +44,11 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import numpy as np
 
 from .core.model import LXModel
+from .dependencies import DataChanges, DataDependencies, Fallback, function_key
 from .errors import ScenarioError
 from .goal_programming.solver import solve_goal_stages
 from .outcomes import Outcome, ResolvedOutcomes, normalize_outcomes
+from .solvers.base import DATA_SCENARIO_MODES, DATA_SCENARIOS_KEY
 from .solvers.ortools import RawSolution, to_solution
 from .solvers.registry import compile_for, create_solver
 from .solvers.solution import LXSolution
@@ -60,7 +70,11 @@ __all__ = [
     "Keep",
     "KEEP_VALUES",
     "SOLVER_SAID",
+    "METHODS",
+    "apply_data_changes",
 ]
+
+logger = logging.getLogger("lumix.scenario")
 
 #: The name of the unmodified model among scenarios (analyzers and sweeps).
 BASELINE = "baseline"
@@ -68,6 +82,12 @@ BASELINE = "baseline"
 Keep = Literal["summary", "values", "full"]
 #: What a scenario's solution keeps: the objective only, variable values, or also duals.
 KEEP_VALUES: tuple[Keep, ...] = ("summary", "values", "full")
+
+#: How a scenario was solved (``ScenarioOutcome.method``): ``"incremental"`` declarative changes
+#: (or a recompiled copy's differences) in the persistent solver; ``"data"`` the numbers that
+#: read the changed data, recomputed and applied to the persistent solver; ``"rebuilt"`` a
+#: recompiled copy of another structure, in a solver of its own.
+METHODS: tuple[str, ...] = ("incremental", "data", "rebuilt")
 
 Spec = tuple[Any, ...]
 ModelChange = Callable[[Any], Any]
@@ -248,6 +268,21 @@ def apply_changes(solver: PersistentSolver, changes: Iterable[ResolvedChange]) -
     return None
 
 
+def apply_data_changes(solver: PersistentSolver, data: DataChanges) -> None:
+    """Apply the numbers a data scenario changed (``lumix.dependencies``) to ``solver``."""
+    cols = zip(data.cols.tolist(), data.col_lower.tolist(), data.col_upper.tolist(), strict=True)
+    for col, lower, upper in cols:
+        solver.set_col_bounds(col, lower, upper)
+    if data.objective_cols.size:
+        solver.set_objective(data.objective_cols, data.objective)
+    rows = zip(data.rows.tolist(), data.row_lower.tolist(), data.row_upper.tolist(), strict=True)
+    for row, lower, upper in rows:
+        solver.set_row_bounds(row, lower, upper)
+    entries = zip(data.coef_rows.tolist(), data.coef_cols.tolist(), data.coefficients.tolist(), strict=True)
+    for row, col, value in entries:
+        solver.set_coefficient(row, col, value)
+
+
 def diff_into(solver: PersistentSolver, base: LXCanonicalModel, new: LXCanonicalModel) -> bool:
     """Apply the numeric differences of ``new`` to a solver of ``base``; False (and nothing
     changed) when the structure (names, types, sparsity, sense, constants) differs."""
@@ -302,7 +337,7 @@ def _same_stages(base: LXCanonicalModel, new: LXCanonicalModel) -> bool:
 @dataclass(frozen=True)
 class ScenarioOutcome:
     """What solving one scenario gave: the solver's status and objective, how it was solved
-    (``"incremental"`` in the persistent solver, ``"rebuilt"``), the named solution when the
+    (``method``, one of ``METHODS``), the named solution when the
     session keeps values, and ``reason``: why a non-feasible status (crossed bounds found
     before solving, or what the solver said); ``None`` for a feasible one."""
 
@@ -332,12 +367,17 @@ class ScenarioSession:
     """Solves scenarios of one compiled model in a persistent solver.
 
     ``canon`` is the compiled model; ``model`` the ``LXModel`` it came from (needed only for
-    scenarios with callables, which change a copy of it); ``solver_options`` are
-    ``LXOptimizer.options`` (backend, parameters, linearization: callables' copies are
-    recompiled with the same configuration); ``keep`` says what each outcome's ``solution`` holds;
-    ``outcomes`` (``{name: Outcome | str | fn(solution)}`` or a list, see ``lumix.outcomes``)
-    are read from every solve into ``ScenarioOutcome.outcomes``, resolved here once (a
-    ``ScenarioError`` for a name the model lacks) and again for a rebuilt model.
+    scenarios with callables, which change a copy of it: ``model`` itself is never changed);
+    ``solver_options`` are ``LXOptimizer.options`` (backend, parameters, linearization:
+    callables' copies are recompiled with the same configuration; ``data_scenarios``); ``keep``
+    says what each outcome's ``solution`` holds; ``outcomes`` (``{name: Outcome | str |
+    fn(solution)}`` or a list, see ``lumix.outcomes``) are read from every solve into
+    ``ScenarioOutcome.outcomes``, resolved here once (a ``ScenarioError`` for a name the model
+    lacks) and again for a rebuilt model.
+
+    ``data_unusable`` says why data scenarios are copied and recompiled (``None`` while the
+    ``"data"`` way is open), ``data_fallbacks`` why the callables of a code are, by
+    ``lumix.dependencies.function_key``.
     """
 
     def __init__(
@@ -353,6 +393,15 @@ class ScenarioSession:
         self.canon = canon
         self.model = model
         self.solver_options = dict(solver_options or {})
+        mode = self.solver_options.pop(DATA_SCENARIOS_KEY, "auto")
+        if mode not in DATA_SCENARIO_MODES:
+            raise ValueError(
+                f"{DATA_SCENARIOS_KEY}={mode!r}: expected one of {', '.join(DATA_SCENARIO_MODES)}"
+            )
+        self.data_unusable: str | None = None if mode == "auto" else f'{DATA_SCENARIOS_KEY}="{mode}"'
+        self.data_fallbacks: dict[tuple[Any, ...], str] = {}
+        self._dependencies: DataDependencies | None = None
+        self._verified: set[tuple[Any, ...]] = set()
         self.keep = keep
         self.resolver = Resolver(canon)
         self.outcomes: dict[str, Outcome] = normalize_outcomes(outcomes)
@@ -381,13 +430,17 @@ class ScenarioSession:
         method: str,
         name: str,
         outcomes: ResolvedOutcomes | None = None,
+        data: DataChanges | None = None,
     ) -> ScenarioOutcome:
-        """Apply ``changes``, solve, read the outcomes (``outcomes``: resolved for ``canon``,
-        by default the session's) while the solver still holds the scenario, and revert."""
+        """Apply ``data`` (a data scenario's numbers) and ``changes``, solve, read the outcomes
+        (``outcomes``: resolved for ``canon``, by default the session's) while the solver still
+        holds the scenario, and revert."""
         outcomes = self.resolved_outcomes if outcomes is None else outcomes
         raw: RawSolution | None = None
         values: dict[str, float] = {}
         try:
+            if data is not None:
+                apply_data_changes(solver, data)
             crossed = apply_changes(solver, changes)
             if crossed is None:  # crossed bounds: infeasible without asking the solver
                 # stage by stage for sequential goals
@@ -412,7 +465,85 @@ class ScenarioSession:
     def _solve_changed_model(
         self, changes: Sequence[Spec], functions: Sequence[ModelChange], name: str
     ) -> ScenarioOutcome:
-        canon = compile_for(self._changed_model(functions, name), self.solver_options)
+        """Callables by their data dependencies (``"data"``) where known, else on a copy."""
+        key = function_key(functions)
+        deps = None if key in self.data_fallbacks else self._data_dependencies()
+        if deps is None:
+            return self._solve_recompiled(changes, functions, name)
+        data, canon = self._apply_data(deps, functions, key)
+        if data is not None:
+            resolved = self.resolver.resolve_all(changes, name)
+            return self._solve_in_place(self.solver, self.canon, resolved, "data", name, data=data)
+        return self._solve_recompiled(changes, functions, name, canon)
+
+    def _apply_data(
+        self, deps: DataDependencies, functions: Sequence[ModelChange], key: tuple[Any, ...]
+    ) -> tuple[DataChanges | None, LXCanonicalModel | None]:
+        """Run the callables once, on the session's copy: their numbers by the data
+        dependencies, and (the first time for their code, or where the dependencies cannot
+        follow them) the changed copy compiled; the data restored afterwards."""
+        data = canon = None
+        try:
+            try:
+                data = deps.apply(functions)
+            except Fallback as why:
+                self._fall_back(key, str(why))
+            if data is None or key not in self._verified:
+                canon = compile_for(deps.changed_model, self.solver_options)
+        finally:
+            deps.revert()
+            if not deps.clean:
+                self._dependencies = None  # recorded again from a fresh copy when next needed
+        if data is not None and canon is not None and not self._verify(deps, data, canon, key):
+            data = None
+        return data, canon
+
+    def _data_dependencies(self) -> DataDependencies | None:
+        """The data dependencies of a private copy of the model, recorded when first needed;
+        ``None`` where they cannot be known (``data_unusable`` says why)."""
+        if self._dependencies is None and self.data_unusable is None and self.model is not None:
+            try:
+                self._dependencies = DataDependencies(copy.deepcopy(self.model), self.canon)
+            except Exception as exc:  # Fallback, or the copy's recording failed: copy and recompile
+                self.data_unusable = str(exc) if isinstance(exc, Fallback) else f"{type(exc).__name__}: {exc}"
+                logger.info("model '%s': data scenarios are copied and recompiled: %s", self.canon.name, exc)
+        return self._dependencies
+
+    def _fall_back(self, key: tuple[Any, ...], why: str) -> None:
+        self.data_fallbacks[key] = why
+        logger.info("model '%s': a scenario's callables are copied and recompiled: %s", self.canon.name, why)
+
+    def _verify(
+        self, deps: DataDependencies, data: DataChanges, fresh: LXCanonicalModel, key: tuple[Any, ...]
+    ) -> bool:
+        """The first scenario of a callables' code: are its numbers those of the changed copy
+        recompiled (``fresh``), and does the restored copy compile to the baseline again?"""
+        same = _same_structure(self.canon, fresh) and deps.numbers_match(data, fresh)
+        restored = deps.clean and compile_for(deps.model, self.solver_options).content_hash == (
+            self.canon.content_hash
+        )
+        deps.remember_declarations()  # the compile keeps its ORM reads on the model
+        if not restored:
+            self._dependencies = None
+        if same and restored:
+            self._verified.add(key)
+            return True
+        self._fall_back(key, "its numbers differ from those of the copy recompiled")
+        return False
+
+    def _compile_changed(self, functions: Sequence[ModelChange], name: str) -> LXCanonicalModel:
+        return compile_for(self._changed_model(functions, name), self.solver_options)
+
+    def _solve_recompiled(
+        self,
+        changes: Sequence[Spec],
+        functions: Sequence[ModelChange],
+        name: str,
+        canon: LXCanonicalModel | None = None,
+    ) -> ScenarioOutcome:
+        """The callables on a fresh copy of the model (``canon``: its compile, if done),
+        recompiled and diffed into the persistent solver, or solved by a solver of its own."""
+        canon = canon if canon is not None else self._compile_changed(functions, name)
         solver = self.solver
         try:
             incremental = diff_into(solver, self.canon, canon)

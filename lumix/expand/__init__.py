@@ -11,7 +11,9 @@ callable.
 - ``data``: one expansion's sources, instances, keys and arities, and what the core's
   ``get_instances()`` / ``index_key()`` come down to;
 - ``model``: the expansion of a model (columns, rows, objective);
-- ``nonlinear`` and ``piecewise``: non-linear terms per instance, breakpoints and values.
+- ``nonlinear`` and ``piecewise``: non-linear terms per instance, breakpoints and values;
+- ``record``: an expansion that records which data each block reads, the write hooks of data
+  scenarios, and the expansion of single blocks again (``lumix.dependencies``).
 
 Nothing from ``lumix.core`` is imported at run time: families are read by attribute.
 """

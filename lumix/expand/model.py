@@ -400,6 +400,18 @@ class _ModelExpander(Expander):
 
     # -- objective --------------------------------------------------------------------------
     def _objective(self) -> ObjectiveBlock | None:
+        expr = self._objective_expression()
+        if expr is None:
+            return None
+        linear, extra, part, quadratic = _objective_parts(self, expr)
+        cols, vals, const = self.expression(linear, None, False, "the objective")
+        const += extra
+        if not math.isfinite(const):
+            raise ModelError(f"the objective: constant is {const}")
+        return ObjectiveBlock(cols, vals, const, self.model.objective_sense, part, quadratic)
+
+    def _objective_expression(self) -> Any:
+        """The objective's expression: the costs' sum, or the one given (``None``: none)."""
         model = self.model
         expr: Any
         if model._objective_from_costs:
@@ -411,14 +423,7 @@ class _ModelExpander(Expander):
                 )
         else:
             expr = model._objective_expr
-        if expr is None:
-            return None
-        linear, extra, part, quadratic = _objective_parts(self, expr)
-        cols, vals, const = self.expression(linear, None, False, "the objective")
-        const += extra
-        if not math.isfinite(const):
-            raise ModelError(f"the objective: constant is {const}")
-        return ObjectiveBlock(cols, vals, const, model.objective_sense, part, quadratic)
+        return expr
 
 
 def variable_columns(var: LXVariable) -> ColumnBlock:

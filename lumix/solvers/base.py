@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar
 
 from ..utils.logger import LXModelLogger
 from .registry import (
+    DATA_SCENARIOS_KEY,
     DEFAULT_SOLVER,
     LINEARIZATION_KEY,
     RATIONAL_KEY,
@@ -23,7 +24,11 @@ if TYPE_CHECKING:
     from ..utils.rational import LXRationalConverter
     from .capabilities import LXSolverCapability
 
-__all__ = ["LXOptimizer"]
+__all__ = ["LXOptimizer", "DATA_SCENARIOS_KEY", "DATA_SCENARIO_MODES", "DataScenarioMode"]
+
+DataScenarioMode = Literal["auto", "recompile"]
+#: How scenarios that change the model's data are solved (``LXOptimizer.data_scenarios``).
+DATA_SCENARIO_MODES: tuple[DataScenarioMode, ...] = ("auto", "recompile")
 
 TModel = TypeVar("TModel")
 
@@ -51,6 +56,7 @@ class LXOptimizer(Generic[TModel]):
         self.linearizer_config: LXLinearizerConfig | None = None
         self.logger = LXModelLogger("lumix.optimizer")
         self._solver_params: dict[str, Any] = {}
+        self.data_scenario_mode: DataScenarioMode = "auto"
 
     def use_solver(self, name: Literal["ortools", "cpsat", "gurobi", "cplex", "glpk"], **params: Any) -> Self:
         """Solve with backend ``name`` (checked at the first solve) and default ``params``."""
@@ -93,6 +99,17 @@ class LXOptimizer(Generic[TModel]):
         )
         return self
 
+    def data_scenarios(self, mode: DataScenarioMode = "auto") -> Self:
+        """How scenarios that change the model's data (callables, data parameters) are solved:
+        ``"auto"`` recomputes only the numbers that read the changed data where the
+        dependencies are known (``method="data"``) and copies and recompiles the model
+        elsewhere; ``"recompile"`` always copies and recompiles it (``"incremental"`` or
+        ``"rebuilt"``), as a check or a comparison."""
+        if mode not in DATA_SCENARIO_MODES:
+            raise ValueError(f"data_scenarios({mode!r}): expected one of {', '.join(DATA_SCENARIO_MODES)}")
+        self.data_scenario_mode = mode
+        return self
+
     def enable_sensitivity(self) -> Self:
         """Kept for LumiX compatibility: LP solutions always carry duals and reduced costs."""
         self.enable_sens = True
@@ -107,7 +124,8 @@ class LXOptimizer(Generic[TModel]):
     def options(self) -> dict[str, Any]:
         """Everything a solve needs besides the model, as one picklable dict: the solver
         parameters, and the keys of ``lumix.solvers.registry`` for the backend name, the
-        linearization configuration and the rational conversion (each only when set)."""
+        linearization configuration and the rational conversion (each only when set), and
+        ``DATA_SCENARIOS_KEY`` when ``data_scenarios()`` chose other than ``"auto"``."""
         options = dict(self._solver_params)
         if self.solver_name != DEFAULT_SOLVER:
             options[SOLVER_KEY] = self.solver_name
@@ -115,6 +133,8 @@ class LXOptimizer(Generic[TModel]):
             options[LINEARIZATION_KEY] = self.linearizer_config
         if self.rational_converter is not None:
             options[RATIONAL_KEY] = self.rational_converter.max_denominator
+        if self.data_scenario_mode != "auto":
+            options[DATA_SCENARIOS_KEY] = self.data_scenario_mode
         return options
 
     def compile(self, model: LXModel) -> LXCanonicalModel:
@@ -134,6 +154,7 @@ class LXOptimizer(Generic[TModel]):
         self.logger.log_model_creation(model.name, *sizes)
         self.logger.log_solve_start(self.solver_name)
         options = self.options | {k: v for k, v in solver_params.items() if v is not None}
+        options.pop(DATA_SCENARIOS_KEY, None)
         solution = solve_with(canon, options)
         self.logger.log_solve_end(solution.status, solution.objective_value, solution.solve_time)
         return solution

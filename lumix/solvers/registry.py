@@ -61,7 +61,9 @@ DEFAULT_SOLVER: SolverName = "ortools"
 SOLVER_KEY = "solver_name"
 LINEARIZATION_KEY = "linearization"
 RATIONAL_KEY = "rational_max_denom"
-_NOT_PARAMETERS = frozenset({SOLVER_KEY, LINEARIZATION_KEY, RATIONAL_KEY})
+#: How scenarios that change the model's data are solved (``LXOptimizer.data_scenarios``).
+DATA_SCENARIOS_KEY = "data_scenarios"
+_NOT_PARAMETERS = frozenset({SOLVER_KEY, LINEARIZATION_KEY, RATIONAL_KEY, DATA_SCENARIOS_KEY})
 
 #: ``ORToolsSolver``'s keyword arguments; other names are logged and ignored (as in LumiX).
 ORTOOLS_PARAMETERS = frozenset({"time_limit", "gap_tolerance", "threads", "solver", "warm"})

@@ -185,5 +185,5 @@ def test_django_model_swept_in_workers(tmp_path):
     assert report["serial"]["premium x4"] != pytest.approx(36.0)  # the scenarios changed something
 
     callables = ["doors x2", "premium x1.5", "premium x4", "doors plant3 1"]
-    assert {results[n][2] for n in callables} == {"incremental"}  # only numbers changed
+    assert {results[n][2] for n in callables} == {"data"}  # only data changed: by their dependencies
     assert len({results[n][3] for n in results}) == 2  # both workers set Django up
