@@ -54,25 +54,26 @@ class Progress:
 
 
 class _Keys:
-    """The scenario keys of a stored sweep in input order, 32 bytes each: one numpy array of the
-    sweep's size when it is known, else chunks joined at the end (never a Python object per key,
-    never a growing array copied over and over)."""
+    """The scenario keys of a stored sweep in input order, 16 bytes each (the 32 hexadecimal
+    characters the journal writes, as bytes): one numpy array of the sweep's size when it is
+    known, else fixed chunks joined at the end (no Python object per key, no growing copies)."""
 
     CHUNK = 1 << 16
 
     def __init__(self, total: int | None) -> None:
-        self.whole = np.empty(total, dtype="S32") if total is not None else None
+        self.whole = np.empty(total, dtype="V16") if total is not None else None
         self.chunks: list[np.ndarray] = []
         self.size = 0
 
     def put(self, index: int, key: str) -> None:
+        value = bytes.fromhex(key)
         if self.whole is not None and index < len(self.whole):
-            self.whole[index] = key
+            self.whole[index] = value
         else:
             offset = index - (0 if self.whole is None else len(self.whole))
             while offset >= len(self.chunks) * self.CHUNK:
-                self.chunks.append(np.empty(self.CHUNK, dtype="S32"))
-            self.chunks[offset // self.CHUNK][offset % self.CHUNK] = key
+                self.chunks.append(np.empty(self.CHUNK, dtype="V16"))
+            self.chunks[offset // self.CHUNK][offset % self.CHUNK] = value
         self.size = max(self.size, index + 1)
 
     def ordered(self) -> np.ndarray:

@@ -10,6 +10,7 @@ scenarios are never picked out of all the run's rows in Python.
 
 from __future__ import annotations
 
+import binascii
 import json
 from collections.abc import ItemsView, Iterator, Sequence, ValuesView
 from contextlib import contextmanager
@@ -71,11 +72,7 @@ class StoredResults(ScenarioResults):
     ) -> None:
         self.store = store
         self.run_key = run_key
-        #: The scenario keys in input order (``keys``; the name ``keys`` is the mapping's method).
-        self.scenario_keys = np.asarray(keys, dtype="S32")
-        if self.scenario_keys.ndim != 1:
-            shape = self.scenario_keys.shape
-            raise ValueError(f"StoredResults: keys must be one-dimensional, got an array of shape {shape}")
+        self._keys = _binary_keys(keys)  # 16 bytes a key (the journal's are 32 hex characters)
         self.sense = sense
         self.interrupted = interrupted
         self.resumed = resumed
@@ -97,8 +94,17 @@ class StoredResults(ScenarioResults):
 
     # -- the mapping ---------------------------------------------------------------------------
 
+    @property
+    def scenario_keys(self) -> np.ndarray:
+        """The scenario keys in input order, ``'S32'`` (the name ``keys`` is the mapping's method)."""
+        return self._hex(0, len(self._keys))
+
+    def _hex(self, start: int, stop: int) -> np.ndarray:
+        """The keys ``start .. stop - 1`` as the journal writes them (``'S32'``)."""
+        return np.frombuffer(binascii.hexlify(self._keys[start:stop].tobytes()), dtype="S32")
+
     def __len__(self) -> int:
-        return len(self.scenario_keys)
+        return len(self._keys)
 
     def __iter__(self) -> Iterator[str]:
         for rows in self._rows(("name",), 1):
@@ -111,7 +117,7 @@ class StoredResults(ScenarioResults):
             raise KeyError(name)
         table = results_table
         with self._reading() as select:
-            first = select(table.c.scenario_key == self.scenario_keys[0].decode(), table.c.name == name)
+            first = select(table.c.scenario_key == self._hex(0, 1)[0].decode(), table.c.name == name)
             rows = first or select(table.c.name == name)
         members = [(position, row) for row in rows if (position := self._position(row.scenario_key)) >= 0]
         if not members:
@@ -186,7 +192,8 @@ class StoredResults(ScenarioResults):
         if len(at) < len(self):
             seen = np.zeros(len(self), dtype=bool)
             seen[at] = True
-            self._found({}, self.scenario_keys[int(np.argmin(seen))].decode())  # raises
+            missing = int(np.argmin(seen))
+            self._found({}, self._hex(missing, missing + 1)[0].decode())  # raises
         order = np.argsort(at)
         whole = [np.concatenate([chunk[i] for chunk in columns])[order] for i in range(len(fields))]
         for start in range(0, len(self), CHUNK_ROWS):
@@ -258,8 +265,8 @@ class StoredResults(ScenarioResults):
         )
         size = SQLITE_KEYS if engine.dialect.name == "sqlite" else SQL_KEYS
         try:
-            for start in range(0, len(self.scenario_keys), size):
-                keys = self.scenario_keys[start : start + size].astype("U32").tolist()
+            for start in range(0, len(self._keys), size):
+                keys = self._hex(start, start + size).astype("U32").tolist()
                 with engine.connect() as conn:
                     found = {row[0]: row for row in conn.execute(statement, {"keys": keys})}
                 if conditions:
@@ -295,6 +302,21 @@ class StoredResults(ScenarioResults):
         at = np.empty(len(keys), dtype=np.intp)
         at[needles] = np.minimum(np.searchsorted(members, keys[needles]), len(members) - 1)
         return np.where(members[at] == keys, order[at], -1)
+
+
+def _binary_keys(keys: Any) -> np.ndarray:
+    """``keys`` (32 hexadecimal characters each, or already 16 bytes, numpy ``'V16'``) as a
+    one-dimensional ``'V16'`` array."""
+    given = np.asarray(keys)
+    if given.dtype == np.dtype("V16"):
+        return given
+    text = np.asarray(keys, dtype="S32")
+    if text.ndim != 1:
+        raise ValueError(f"StoredResults: keys must be one-dimensional, got an array of shape {text.shape}")
+    try:
+        return np.frombuffer(binascii.unhexlify(text.tobytes()), dtype="V16")
+    except (binascii.Error, ValueError):
+        raise ValueError("StoredResults: each key must be 32 hexadecimal characters") from None
 
 
 def _columns_of(rows: list[Any], count: int) -> list[Any]:
