@@ -77,11 +77,22 @@ class _Keys:
         self.size = max(self.size, index + 1)
 
     def ordered(self) -> np.ndarray:
-        """The keys ``0 .. size - 1`` (the array itself when the size was known)."""
-        parts = ([] if self.whole is None else [self.whole]) + self.chunks
-        if len(parts) == 1:
-            return parts[0][: self.size]
-        return np.concatenate(parts)[: self.size]
+        """The keys ``0 .. size - 1`` (the array itself when the size was known; else the chunks
+        copied into one array, each freed once copied, so memory never holds them twice)."""
+        if not self.chunks and self.whole is not None:
+            return self.whole[: self.size]
+        joined = np.empty(self.size, dtype="V16")
+        start = 0
+        if self.whole is not None:
+            joined[: len(self.whole)] = self.whole
+            start, self.whole = len(self.whole), None
+        while self.chunks and start < self.size:
+            chunk = self.chunks.pop(0)[: self.size - start]
+            joined[start : start + len(chunk)] = chunk
+            start += len(chunk)
+        self.chunks = []
+        self.whole, self.size = joined, len(joined)
+        return joined
 
 
 class Collector:
