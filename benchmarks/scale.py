@@ -72,7 +72,14 @@ def scenarios(n: int, seed: int) -> Iterator[Any]:
             yield scenario
 
 
-def child(n: int, store: str, n_jobs: int, seed: int) -> None:
+def design(n: int, seed: int) -> Any:
+    """The same parameters as a lazy Monte Carlo ``Sweep`` (a sequence made a chunk at a time)."""
+    from runner import monte_carlo, param
+
+    return monte_carlo({param(target, "rhs", "multiply"): (0.6, 1.4) for target in TARGETS}, n, seed)
+
+
+def child(n: int, store: str, n_jobs: int, seed: int, source: str) -> None:
     """Run the sweep and print what the parent saw, as one JSON line."""
     import sweep_model
 
@@ -81,9 +88,8 @@ def child(n: int, store: str, n_jobs: int, seed: int) -> None:
     model = sweep_model.factory()
     start = time.perf_counter()
     cpu = time.process_time()
-    results = run_scenarios(
-        model, scenarios(n, seed), n_jobs=n_jobs, backend="loky", store=store, progress=False
-    )
+    sweep = scenarios(n, seed) if source == "generator" else design(n, seed)
+    results = run_scenarios(model, sweep, n_jobs=n_jobs, backend="loky", store=store, progress=False)
     report = {
         "n": n,
         "results": len(results),
@@ -112,7 +118,7 @@ def journal_counts(path: str) -> tuple[int, int]:
 
 def start_child(n: int, store: str, args: argparse.Namespace) -> subprocess.Popen[str]:
     command = [sys.executable, __file__, "--child", str(n), "--store", store]
-    command += ["--n-jobs", str(args.n_jobs), "--seed", str(args.seed)]
+    command += ["--n-jobs", str(args.n_jobs), "--seed", str(args.seed), "--source", args.source]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
@@ -153,15 +159,19 @@ def run_kill(n: int, folder: str, args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
-def build_report(sizes: list[dict[str, Any]], kill: dict[str, Any] | None, argv: list[str]) -> list[str]:
+def build_report(
+    sizes: list[dict[str, Any]], kill: dict[str, Any] | None, argv: list[str], source: str
+) -> list[str]:
     body = [
         SECTION,
         "",
         f"`python benchmarks/scale.py {' '.join(argv)}`".replace(" `", "`"),
         f"{_dt.date.today().isoformat()}, {os.cpu_count()} cores, {cs.cpu_model()}.",
         "",
-        "Declarative scenarios of the README's main model (examples/sweep_model.py, 40x6x4) from a "
-        'generator, `run_scenarios(..., n_jobs=2, backend="loky", store=<SQLite>)`, each size in a '
+        "Declarative scenarios of the README's main model (examples/sweep_model.py, 40x6x4: the "
+        "right-hand sides of capacity[1..4] and materials[1..2] times U(0.6, 1.4)) from "
+        f"{'a generator' if source == 'generator' else 'a lazy monte_carlo Sweep'}, "
+        '`run_scenarios(..., n_jobs=2, backend="loky", store=<SQLite>)`, each size in a '
         f"process of its own. Targets (issue 12): parent peak RSS < {TARGET_PEAK_MB} MB, growth "
         f"< {TARGET_GROWTH_MB} MB from the smallest to the largest size, every scenario in the store once.",
         "",
@@ -203,18 +213,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kill", type=int, default=1_000_000, help="scenarios of the kill/resume run (0: none)")
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--source",
+        choices=("generator", "sweep"),
+        default="generator",
+        help="a generator of LXScenario objects, or a lazy monte_carlo Sweep (default: generator)",
+    )
     p.add_argument("--results", type=Path, default=cs.DEFAULT_RESULTS)
     p.add_argument("--no-write", action="store_true")
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
     p.add_argument("--store", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child is not None:
-        child(args.child, args.store, args.n_jobs, args.seed)
+        child(args.child, args.store, args.n_jobs, args.seed, args.source)
         return 0
     with tempfile.TemporaryDirectory(prefix="lumix-scale-") as folder:
         sizes = [run_size(n, folder, args) for n in args.sizes]
         kill = run_kill(args.kill, folder, args) if args.kill else None
-    body = build_report(sizes, kill, sys.argv[1:] if argv is None else argv)
+    body = build_report(sizes, kill, sys.argv[1:] if argv is None else argv, args.source)
     print("\n".join(body))
     ok = all(r["rows"] == r["keys"] == r["n"] + 1 for r in sizes) and (
         kill is None or kill["rows"] == kill["keys"] == kill["n"] + 1

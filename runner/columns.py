@@ -29,6 +29,7 @@ __all__ = [
     "COMPARE_COLUMNS",
     "FAILED_COLUMNS",
     "JOURNAL_TABLE",
+    "JOURNAL_LOG_TABLE",
     "BASELINE",
     "column_name",
     "check_column_name",
@@ -66,6 +67,9 @@ FAILED_COLUMNS = ("name", "status", "error", "attempts")
 #: The journal's table (``runner.journal.results_table``), which results files are read from
 #: when a store holds nothing else.
 JOURNAL_TABLE = "lumix_scenario_results"
+#: A SQLite journal's table of the rows a run appended, not yet moved into ``JOURNAL_TABLE``
+#: (``runner.journal.Journal.merge``).
+JOURNAL_LOG_TABLE = "lumix_scenario_log"
 
 
 def check_column_name(name: str, where: str) -> None:

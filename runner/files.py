@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .columns import JOURNAL_TABLE, RESULT_COLUMNS, TEXT_COLUMNS, with_result_dtypes
+from .columns import JOURNAL_LOG_TABLE, JOURNAL_TABLE, RESULT_COLUMNS, TEXT_COLUMNS, with_result_dtypes
 from .errors import CommandError
 from .meta import META_KEY
 from .urls import mask_secrets, mask_url
@@ -379,10 +379,10 @@ def _read_tables(source: str, engine: Any) -> tuple[pd.DataFrame, dict[str, Any]
         raise CommandError(
             f"{source}: holds neither {RESULTS_TABLE!r} nor a journal", "give the output of a run"
         )
-    from .journal import Journal
-
-    Journal(source).close()  # rows a killed run left in a SQLite journal's log join the table
     journal = pd.read_sql_table(JOURNAL_TABLE, engine)
+    log = pd.read_sql_table(JOURNAL_LOG_TABLE, engine) if JOURNAL_LOG_TABLE in tables else None
+    if log is not None and len(log):  # rows a running (or killed) run has not moved yet
+        journal = pd.concat([journal, log], ignore_index=True).drop_duplicates(["run_key", "scenario_key"])
     if "position" in journal.columns:  # input order (rows move into the table sorted by key)
         journal = journal.sort_values("position", kind="stable", na_position="last")
     return _from_journal(journal)

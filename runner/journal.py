@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
-from .columns import JOURNAL_TABLE
+from .columns import JOURNAL_LOG_TABLE, JOURNAL_TABLE
 from .errors import JournalError
 from .results import ScenarioResult
 from .urls import mask_secrets, mask_url
@@ -70,7 +70,7 @@ ADDED_COLUMNS = ("outcomes", "position")
 #: where inserting random scenario keys into the results table's index costs 15-25 and grows
 #: with the table), and move into the results table sorted by key, in one transaction, when the
 #: journal is closed or next opened (``Journal.merge``).
-LOG_TABLE = "lumix_scenario_log"
+LOG_TABLE = JOURNAL_LOG_TABLE
 _log_metadata = sa.MetaData()
 log_table = sa.Table(LOG_TABLE, _log_metadata, *(sa.Column(c.name, c.type) for c in results_table.c))
 

@@ -144,6 +144,26 @@ def test_same_objectives_as_sequential(client, how):
     assert len(workers) == 2  # both dask workers took batches (their pids)
 
 
+def test_a_generator_streams_to_dask_and_its_journal(client, tmp_path):
+    """A generator is read a window at a time by the dask backend too; stored results resume."""
+    model = production_model(standard_products(), standard_resources())
+    scenarios = standard_scenarios()
+    reference = run_scenarios(model, scenarios, backend="sequential", progress=False)
+    store = tmp_path / "journal.sqlite"
+
+    def stream(limit):
+        yield from scenarios[:limit]
+
+    first = run_scenarios(model, stream(5), backend=client, batch_size=2, store=store, progress=False)
+    assert first.resumed == 0 and len(first) == 6
+    results = run_scenarios(
+        model, stream(len(scenarios)), backend=client, batch_size=2, store=store, progress=False
+    )
+    assert results.resumed == 6 and list(results) == list(reference)
+    for name, ref in reference.items():
+        assert close(results[name].objective_value, ref.objective_value), name
+
+
 def test_scenario_killing_its_worker_is_reported_crashed(client):
     """``boom`` kills whichever dask worker runs it (the nanny restarts it): it is retried
     alone, reported "crashed", and the other scenarios of its batch still finish."""
