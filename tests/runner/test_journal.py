@@ -366,7 +366,8 @@ def _count(engine: sa.Engine) -> int:
         with engine.connect() as conn:
             if not sa.inspect(conn).has_table(TABLE):
                 return 0
-            return conn.execute(sa.text(f"SELECT count(*) FROM ({_rows_query(conn)}) AS journaled")).scalar_one()
+            query = f"SELECT count(*) FROM ({_rows_query(conn)}) AS journaled"
+            return conn.execute(sa.text(query)).scalar_one()
     except sa.exc.OperationalError:  # e.g. "database is locked" while the sweep sets it up
         return 0
 
