@@ -53,6 +53,7 @@ SECTION = "## scale"
 TARGET_PEAK_MB = 500
 TARGET_GROWTH_MB = 50
 TABLE = "lumix_scenario_results"
+LOG = "lumix_scenario_log"  # a SQLite journal's rows not yet moved into TABLE (runner.journal)
 TARGETS = ("capacity[1]", "capacity[2]", "capacity[3]", "capacity[4]", "materials[1]", "materials[2]")
 
 
@@ -103,7 +104,8 @@ def child(n: int, store: str, n_jobs: int, seed: int, source: str) -> None:
 
 
 def journal_counts(path: str) -> tuple[int, int]:
-    """Rows and distinct scenario keys in the journal (0, 0 before its table exists)."""
+    """Rows and distinct scenario keys in the journal, its log included (0, 0 before its tables
+    exist)."""
     if not os.path.exists(path):
         return 0, 0
     try:

@@ -56,7 +56,7 @@ class Progress:
 class _Keys:
     """The scenario keys of a stored sweep in input order, 16 bytes each (the 32 hexadecimal
     characters the journal writes, as bytes): one numpy array of the sweep's size when it is
-    known, else fixed chunks joined at the end (no Python object per key, no growing copies)."""
+    known, else fixed chunks (no Python object per key, no growing or joining copies)."""
 
     CHUNK = 1 << 16
 
@@ -76,23 +76,16 @@ class _Keys:
             self.chunks[offset // self.CHUNK][offset % self.CHUNK] = value
         self.size = max(self.size, index + 1)
 
-    def ordered(self) -> np.ndarray:
-        """The keys ``0 .. size - 1`` (the array itself when the size was known; else the chunks
-        copied into one array, each freed once copied, so memory never holds them twice)."""
-        if not self.chunks and self.whole is not None:
-            return self.whole[: self.size]
-        joined = np.empty(self.size, dtype="V16")
-        start = 0
-        if self.whole is not None:
-            joined[: len(self.whole)] = self.whole
-            start, self.whole = len(self.whole), None
-        while self.chunks and start < self.size:
-            chunk = self.chunks.pop(0)[: self.size - start]
-            joined[start : start + len(chunk)] = chunk
-            start += len(chunk)
-        self.chunks = []
-        self.whole, self.size = joined, len(joined)
-        return joined
+    def ordered(self) -> list[np.ndarray]:
+        """The keys ``0 .. size - 1``, in the arrays they are in (never copied into one)."""
+        parts = ([] if self.whole is None else [self.whole]) + self.chunks
+        ordered, left = [], self.size
+        for part in parts:
+            ordered.append(part[: min(len(part), left)])
+            left -= len(ordered[-1])
+            if left <= 0:
+                break
+        return ordered or [np.empty(0, dtype="V16")]
 
 
 class Collector:

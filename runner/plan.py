@@ -165,8 +165,8 @@ class _SeenNames:
         self.recent.add(code)
         if len(self.recent) >= self.MERGE:
             merged = np.concatenate([self.older, np.fromiter(self.recent, np.int64, len(self.recent))])
-            self.older = np.sort(merged)
-            self.recent = set()
+            merged.sort()  # in place: the old array and the merged one, never a third
+            self.older, self.recent = merged, set()
         return True
 
     def _in_older(self, code: int) -> bool:

@@ -72,7 +72,9 @@ class StoredResults(ScenarioResults):
     ) -> None:
         self.store = store
         self.run_key = run_key
-        self._keys = _binary_keys(keys)  # 16 bytes a key (the journal's are 32 hex characters)
+        #: The keys, 16 bytes each (the journal's 32 hex characters), in one or more arrays.
+        self._parts = _binary_keys(keys)
+        self._starts = np.cumsum([0] + [len(part) for part in self._parts])
         self.sense = sense
         self.interrupted = interrupted
         self.resumed = resumed
@@ -97,14 +99,23 @@ class StoredResults(ScenarioResults):
     @property
     def scenario_keys(self) -> np.ndarray:
         """The scenario keys in input order, ``'S32'`` (the name ``keys`` is the mapping's method)."""
-        return self._hex(0, len(self._keys))
+        return self._hex(0, len(self))
 
     def _hex(self, start: int, stop: int) -> np.ndarray:
         """The keys ``start .. stop - 1`` as the journal writes them (``'S32'``)."""
-        return np.frombuffer(binascii.hexlify(self._keys[start:stop].tobytes()), dtype="S32")
+        stop = min(stop, len(self))
+        first = int(np.searchsorted(self._starts, start, side="right")) - 1
+        pieces, at = [], start
+        while at < stop:
+            part, offset = self._parts[first], int(self._starts[first])
+            piece = part[at - offset : stop - offset]
+            pieces.append(piece.tobytes())
+            at += len(piece)
+            first += 1
+        return np.frombuffer(binascii.hexlify(b"".join(pieces)), dtype="S32")
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return int(self._starts[-1])
 
     def __iter__(self) -> Iterator[str]:
         for rows in self._rows(("name",), 1):
@@ -265,7 +276,7 @@ class StoredResults(ScenarioResults):
         )
         size = SQLITE_KEYS if engine.dialect.name == "sqlite" else SQL_KEYS
         try:
-            for start in range(0, len(self._keys), size):
+            for start in range(0, len(self), size):
                 keys = self._hex(start, start + size).astype("U32").tolist()
                 with engine.connect() as conn:
                     found = {row[0]: row for row in conn.execute(statement, {"keys": keys})}
@@ -304,17 +315,19 @@ class StoredResults(ScenarioResults):
         return np.where(members[at] == keys, order[at], -1)
 
 
-def _binary_keys(keys: Any) -> np.ndarray:
-    """``keys`` (32 hexadecimal characters each, or already 16 bytes, numpy ``'V16'``) as a
-    one-dimensional ``'V16'`` array."""
+def _binary_keys(keys: Any) -> list[np.ndarray]:
+    """``keys`` (32 hexadecimal characters each; or a list of numpy ``'V16'`` arrays: the keys as
+    bytes, in parts, as the collector keeps them) as a list of one-dimensional ``'V16'`` arrays."""
+    if isinstance(keys, list) and all(isinstance(k, np.ndarray) and k.dtype == np.dtype("V16") for k in keys):
+        return keys
     given = np.asarray(keys)
     if given.dtype == np.dtype("V16"):
-        return given
+        return [given]
     text = np.asarray(keys, dtype="S32")
     if text.ndim != 1:
         raise ValueError(f"StoredResults: keys must be one-dimensional, got an array of shape {text.shape}")
     try:
-        return np.frombuffer(binascii.unhexlify(text.tobytes()), dtype="V16")
+        return [np.frombuffer(binascii.unhexlify(text.tobytes()), dtype="V16")]
     except (binascii.Error, ValueError):
         raise ValueError("StoredResults: each key must be 32 hexadecimal characters") from None
 
