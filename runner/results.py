@@ -6,11 +6,9 @@ and the names of the results table's columns.
 
 from __future__ import annotations
 
-import gc
 import math
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import EllipsisType
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from lumix import LXObjectiveSense, LXSolution
 from lumix.analysis.report import pct_change
 from lumix.status import Status
+from lumix.utils.memory import gc_paused
 
 from .columns import BASELINE, COMPARE_COLUMNS, FAILED_COLUMNS, RESULT_COLUMNS, with_result_dtypes
 from .files import TableWriter, read_table
@@ -322,19 +321,6 @@ def _repeated(values: Any, length: int) -> list[Any]:
     """``values`` made ``length`` long by repeating its first (a sample's dtype stays)."""
     values = list(values)
     return values + values[:1] * (length - len(values)) if values else values
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused: a table of a million results makes millions of
-    objects, none in a cycle, over which each collection would go again (3x the time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def failed_table(rows: list[tuple[str, str, str | None, int]]) -> pd.DataFrame:

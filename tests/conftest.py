@@ -199,6 +199,23 @@ def postgres_url() -> str:
 
 
 @pytest.fixture
+def pg_store(postgres_url) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema (a journal's table names are fixed),
+    dropped afterwards."""
+    schema = f"lumix_store_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
 def postgres_engine(postgres_url) -> Iterator[Engine]:
     """The schema above in a schema of its own (unique per test), dropped afterwards."""
     schema = f"lumix_test_{uuid.uuid4().hex[:12]}"

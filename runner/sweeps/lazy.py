@@ -10,12 +10,11 @@ one with the scenario's value and description (values reach it checked: finite n
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from lumix.analysis import LXScenario, LXScenarioModification
+from lumix.utils.memory import gc_paused
 
 from ..meta import SweepSource
 from .parameters import DataChange, Parameter, shown
@@ -142,18 +141,5 @@ class DesignSource(SweepSource):
         labels = names(self.prefix, max(start - shift, 0), stop - shift, self.width)
         if self.base and start == 0:
             labels.insert(0, f"{self.prefix}-base")
-        with _collection_paused():
+        with gc_paused():
             return self.builder.build(labels, self.rows.columns(start, stop))
-
-
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused: a chunk's thousands of new objects (no cycles among
-    them) would otherwise trigger full collections of every object of the process."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

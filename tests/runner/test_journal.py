@@ -15,13 +15,11 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import uuid
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from lumix import LXModel
 from lumix.analysis import LXScenario
@@ -103,22 +101,6 @@ TINY_EXPECTED = {
 
 
 # -- stores -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def pg_store(postgres_url):
-    """A PostgreSQL URL whose search_path is a fresh schema (the journal table's name is fixed)."""
-    schema = f"lumix_journal_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["path", "pathlib", "sqlite-url", "postgresql"])

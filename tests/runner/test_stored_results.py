@@ -21,8 +21,6 @@ import uuid
 import numpy as np
 import pandas as pd
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from lumix import LXObjectiveSense, LXSolution
 from runner import JournalError, ScenarioResult, ScenarioResults, StoredResults, read_results
@@ -114,22 +112,6 @@ def read_by(request, monkeypatch):
     """Tables read by one scan of the run's rows, or by keys a statement."""
     monkeypatch.setattr(stored_module, "SCAN_SHARE", 0.0 if request.param == "scan" else math.inf)
     return request.param
-
-
-@pytest.fixture
-def pg_store(postgres_url):
-    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
-    schema = f"lumix_stored_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
