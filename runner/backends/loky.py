@@ -238,8 +238,8 @@ class _Window:
 
     def collect(self, sink: Sink) -> tuple[set[int], str | None]:
         """Hand finished batches to ``sink`` until all are done or the pool broke; returns the
-        indices done and the crash message (the batches still open were lost)."""
-        done: set[int] = set()
+        crash message and the indices done among the batches open when it broke (the rest of
+        those batches was lost; a sweep's finished indices are never all kept here)."""
         self.fill()
         while self.open:
             finished, _ = wait(list(self.open), return_when=FIRST_COMPLETED)
@@ -247,12 +247,11 @@ class _Window:
                 try:
                     results = fut.result()
                 except BrokenProcessPool as exc:
-                    return done | self._harvest(sink), f"worker process died: {exc}"
+                    return self._harvest(sink), f"worker process died: {exc}"
                 del self.open[fut]
                 sink.accept(results)
-                done.update(results.index)
             self.fill()
-        return done, None
+        return set(), None
 
     def _harvest(self, sink: Sink) -> set[int]:
         """What finished before the pool broke."""
