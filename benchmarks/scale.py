@@ -108,12 +108,12 @@ def journal_counts(path: str) -> tuple[int, int]:
     exist)."""
     if not os.path.exists(path):
         return 0, 0
+    both = f"SELECT scenario_key FROM {TABLE} UNION ALL SELECT scenario_key FROM {LOG}"
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60) as conn:
-            rows, keys = conn.execute(
-                f"SELECT COUNT(*), COUNT(DISTINCT scenario_key) FROM {TABLE}"
-            ).fetchone()
-    except sqlite3.OperationalError:  # no table yet
+            query = f"SELECT COUNT(*), COUNT(DISTINCT scenario_key) FROM ({both})"
+            rows, keys = conn.execute(query).fetchone()
+    except sqlite3.OperationalError:  # no tables yet
         return 0, 0
     return rows, keys
 

@@ -45,6 +45,9 @@ __all__ = [
     "saltelli_sample",
     "morris_sample",
     "morris_delta",
+    "morris_trajectory",
+    "trajectory_rng",
+    "sobol_engine",
     "sobol_analyze",
     "morris_analyze",
 ]
@@ -153,7 +156,8 @@ def _z(conf_level: float) -> float:
 # -- Sobol ----------------------------------------------------------------------------------------
 
 
-def _sobol_engine(dimension: int, seed: int | None) -> Any:
+def sobol_engine(dimension: int, seed: int | None) -> Any:
+    """scipy's scrambled Sobol engine of ``dimension`` seeded by ``seed`` (the design's stream)."""
     from scipy.stats import qmc
 
     # scipy >= 1.15 names the random state ``rng`` (``seed`` before; the streams differ).
@@ -169,7 +173,7 @@ def saltelli_sample(d: int, n: int, seed: int | None) -> np.ndarray:
     ``saltelli_sample(d, n, seed)``. scipy warns when ``n`` is not a power of two."""
     d = _count(d, "d", "saltelli_sample()")
     n = _count(n, "n", "saltelli_sample()")
-    base = _sobol_engine(2 * d, seed).random(n)
+    base = sobol_engine(2 * d, seed).random(n)
     a, b = base[:, :d], base[:, d:]
     rows = np.repeat(a[:, np.newaxis, :], d + 2, axis=1)
     columns = np.arange(d)
@@ -255,7 +259,12 @@ def morris_delta(levels: int) -> float:
     return levels / (2 * (levels - 1))
 
 
-def _trajectory(d: int, levels: int, rng: np.random.Generator) -> np.ndarray:
+def trajectory_rng(root: np.random.SeedSequence, t: int) -> np.random.Generator:
+    """The random stream of Morris trajectory ``t`` of the design seeded by ``root``."""
+    return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(t,)))
+
+
+def morris_trajectory(d: int, levels: int, rng: np.random.Generator) -> np.ndarray:
     """One trajectory of ``d + 1`` grid points, as grid indices ``0 .. levels - 1``."""
     jump = levels // 2  # delta in grid steps
     down = rng.integers(0, 2, size=d).astype(bool)
@@ -277,10 +286,7 @@ def morris_sample(d: int, r: int, levels: int, seed: int | None) -> np.ndarray:
     r = _count(r, "r", "morris_sample()")
     morris_delta(levels)
     root = np.random.SeedSequence(seed)
-    trajectories = [
-        _trajectory(d, levels, np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(t,))))
-        for t in range(r)
-    ]
+    trajectories = [morris_trajectory(d, levels, trajectory_rng(root, t)) for t in range(r)]
     return np.concatenate(trajectories) / (levels - 1)
 
 

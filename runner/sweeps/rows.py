@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..sensitivity import _sobol_engine, _trajectory
+from ..sensitivity import morris_trajectory, sobol_engine, trajectory_rng
 
 __all__ = [
     "Rows",
@@ -147,7 +147,7 @@ class SaltelliRows(UnitRows):
     def numbers(self, start: int, stop: int) -> np.ndarray:
         d = len(self.to_values)
         first, last = start // (d + 2), math.ceil(stop / (d + 2))
-        engine = _sobol_engine(2 * d, self.seed)
+        engine = sobol_engine(2 * d, self.seed)
         if first:  # (scipy's fast_forward(0) fails)
             engine.fast_forward(first)
         with warnings.catch_warnings():  # the sweep warned once, for its n
@@ -177,14 +177,7 @@ class MorrisRows(UnitRows):
         first, last = start // (d + 1), math.ceil(stop / (d + 1))
         root = np.random.SeedSequence(self.seed)
         points = np.concatenate(
-            [
-                _trajectory(
-                    d,
-                    self.levels,
-                    np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(t,))),
-                )
-                for t in range(first, last)
-            ]
+            [morris_trajectory(d, self.levels, trajectory_rng(root, t)) for t in range(first, last)]
         )
         offset = first * (d + 1)
         return points[start - offset : stop - offset] / (self.levels - 1)
