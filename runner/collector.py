@@ -159,15 +159,12 @@ class Collector:
             return str(Status.TIMEOUT), f"the solver stopped at timeout={self.plan.timeout}s"
         return status, error
 
-    def _row(self, batch: ResultBatch, j: int, status: str, error: str | None) -> tuple[Any, ...]:
-        """A journal row (``runner.journal.results_table``'s column order)."""
+    def _fields(self, batch: ResultBatch, j: int, status: str, error: str | None) -> tuple[Any, ...]:
+        """The result's fields from ``name`` to ``error``, in ``ScenarioResult``'s (and the
+        journal's) order."""
         index = batch.index[j]
-        name, key, parameters = self.pending[index]
-        solution, outcomes = batch.solution[j], batch.outcomes[j]
         return (
-            self.plan.run_key,
-            key,
-            name,
+            self.pending[index][0],
             status,
             batch.objective_value[j],
             batch.solve_time[j],
@@ -176,6 +173,17 @@ class Collector:
             1 + self.crashes[index] if self.crashes else 1,
             batch.worker[j],
             error,
+        )
+
+    def _row(self, batch: ResultBatch, j: int, status: str, error: str | None) -> tuple[Any, ...]:
+        """A journal row (``runner.journal.results_table``'s column order)."""
+        index = batch.index[j]
+        _, key, parameters = self.pending[index]
+        solution, outcomes = batch.solution[j], batch.outcomes[j]
+        return (
+            self.plan.run_key,
+            key,
+            *self._fields(batch, j, status, error),
             parameters_json(parameters),
             None if solution is None else pickle.dumps(solution),
             json.dumps(outcomes) if outcomes else None,
@@ -184,19 +192,21 @@ class Collector:
 
     def _keep(self, batch: ResultBatch, j: int, status: str, error: str | None) -> None:
         index = batch.index[j]
-        name, _, parameters = self.pending[index]
+        name, _, objective, solve_time, wall_time, method, attempts, worker, _ = self._fields(
+            batch, j, status, error
+        )
         self.results[index] = ScenarioResult(
             name,
             Status(status),
-            batch.objective_value[j],
-            batch.solve_time[j],
-            batch.wall_time[j],
-            batch.method[j],
-            1 + self.crashes[index] if self.crashes else 1,
-            batch.worker[j],
+            objective,
+            solve_time,
+            wall_time,
+            method,
+            attempts,
+            worker,
             error,
             batch.solution[j],
-            parameters,
+            self.pending[index][2],
             batch.outcomes[j],
             index=index,
             rss=batch.rss,

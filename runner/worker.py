@@ -17,7 +17,7 @@ import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from lumix import LXModel
@@ -87,19 +87,10 @@ class ScenarioTask:
         return (ScenarioTask, (self.index, self.name, self.changes, self.function))
 
 
-#: ``ResultBatch`` columns, in order; each holds one entry per scenario of the batch.
-RESULT_FIELDS = (
-    "index",
-    "name",
-    "status",
-    "objective_value",
-    "solve_time",
-    "wall_time",
-    "method",
-    "worker",
-    "error",
-    "solution",
-    "outcomes",
+#: ``ResultBatch`` columns, in order: the fields of ``ScenarioResult`` a worker reports (not those
+#: the collector decides: ``attempts``, ``parameters``; ``rss`` is one per batch).
+RESULT_FIELDS = tuple(
+    f.name for f in fields(ScenarioResult) if f.name not in ("attempts", "parameters", "rss")
 )
 
 
