@@ -212,7 +212,7 @@ def _run_round(
     running = [i for i in _read_inflight(inflight).values() if i >= 0 and i not in decided]
     for name in os.listdir(inflight):
         os.unlink(os.path.join(inflight, name))
-    lost = [t for batch in window.open.values() for t in batch if t.index not in decided]
+    lost = [t for t in window.lost if t.index not in decided]
     return _Round(lost, sorted(set(running)), None if watcher.timed_out else error, window.exhausted)
 
 
@@ -227,14 +227,27 @@ class _Window:
     limit: int
     open: dict[Future[Any], list[ScenarioTask]] = field(default_factory=dict)
     exhausted: bool = False
+    #: A batch the executor refused because a worker had died (it never ran), and why.
+    unsent: list[ScenarioTask] = field(default_factory=list)
+    broken: str | None = None
 
     def fill(self) -> None:
-        while not self.exhausted and len(self.open) < self.limit:
+        while not self.exhausted and self.broken is None and len(self.open) < self.limit:
             batch = next(self.source, None)
             if batch is None:
                 self.exhausted = True
                 return
-            self.open[self.executor.submit(run_batch, self.ref, batch, self.inflight)] = batch
+            try:
+                future = self.executor.submit(run_batch, self.ref, batch, self.inflight)
+            except BrokenProcessPool as exc:  # a worker died since the last batch came back
+                self.unsent, self.broken = batch, f"worker process died: {exc}"
+                return
+            self.open[future] = batch
+
+    @property
+    def lost(self) -> list[ScenarioTask]:
+        """The tasks of the batches open when the round ended, and of the one not sent."""
+        return [t for batch in self.open.values() for t in batch] + self.unsent
 
     def collect(self, sink: Sink) -> tuple[set[int], str | None]:
         """Hand finished batches to ``sink`` until all are done or the pool broke; returns the
@@ -251,7 +264,7 @@ class _Window:
                 del self.open[fut]
                 sink.accept(results)
             self.fill()
-        return set(), None
+        return set(), self.broken
 
     def _harvest(self, sink: Sink) -> set[int]:
         """What finished before the pool broke."""

@@ -78,3 +78,41 @@ def test_a_registered_backend_runs_a_sweep(tiny_model):
     assert close(results["baseline"].objective_value, TINY_OPTIMUM)
     assert close(results["more"].objective_value, TINY_OPTIMUM + 4)
     assert results["more"].worker == f"pid {os.getpid()}"
+
+
+def test_a_pool_that_breaks_between_two_submissions_loses_no_batch():
+    """A worker may die after a batch came back and before the next is submitted: the executor
+    then refuses the submission. That batch, never run, is lost like the open ones (run again),
+    not dropped, and the round ends with the crash message."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from runner.backends.loky import _Window
+    from runner.worker import ResultBatch, ScenarioResult, ScenarioTask
+
+    tasks = [[ScenarioTask(i, f"s{i}")] for i in range(4)]
+    done, dying = Future(), Future()
+    done.set_result(ResultBatch.of([ScenarioResult("s0", "optimal", 1.0, index=0)]))
+
+    class Executor:
+        submitted = 0
+
+        def submit(self, *args):
+            self.submitted += 1
+            if self.submitted == 3:  # after s0's batch came back, a worker is found dead
+                raise BrokenProcessPool("a worker died")
+            return done if self.submitted == 1 else dying
+
+    class Sink:
+        accepted: list = []
+
+        def accept(self, results):
+            Sink.accepted.extend(results.index)
+            dying.set_exception(BrokenProcessPool("a worker died"))  # the pool broke meanwhile
+
+    window = _Window(Executor(), None, iter(tasks), "", limit=2)
+    harvested, error = window.collect(Sink())
+    assert Sink.accepted == [0] and harvested == set()
+    assert error is not None and "worker process died" in error
+    assert sorted(t.index for t in window.lost) == [1, 2]  # s1 was open, s2 never sent
+    assert not window.exhausted  # s3 is still to come: the next round takes it
