@@ -254,17 +254,20 @@ class Journal:
             ) from None
 
     def _create_table(self) -> None:
-        """Create the table if absent; another run creating it at the same moment is fine."""
+        """Create the tables if absent (SQLite: the results table and its log); another run
+        creating them at the same moment is fine."""
+        tables = [_metadata] + ([_log_metadata] if self.engine.dialect.name == "sqlite" else [])
+        names = [table.name for metadata in tables for table in metadata.sorted_tables]
         for attempt in range(CREATE_ATTEMPTS):
             try:
-                _metadata.create_all(self.engine)
-                if self.engine.dialect.name == "sqlite":
-                    _log_metadata.create_all(self.engine)
+                for metadata in tables:
+                    metadata.create_all(self.engine)
                 return
             except sa.exc.OperationalError:
                 with self.engine.connect() as conn:
-                    created = sa.inspect(conn).has_table(results_table.name)
-                if created:  # by the other run: check it as if it had been there
+                    inspector = sa.inspect(conn)
+                    created = all(inspector.has_table(name) for name in names)
+                if created:  # by the other run: check them as if they had been there
                     self._check_table()
                     return
                 if attempt == CREATE_ATTEMPTS - 1:
