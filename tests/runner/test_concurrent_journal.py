@@ -72,3 +72,35 @@ def test_two_runs_started_together_on_a_new_journal(tmp_path, pair):
     assert {status for status, _ in first.values()} == {"optimal"}
     rows = _journal_rows(store)
     assert len(rows) == len(first) == len(set(rows))  # one row per scenario
+
+
+def _open_journal(path: str, barrier, answers) -> None:
+    """Open (create) the journal at ``path`` once ``barrier`` lets every opener go."""
+    from runner.journal import Journal
+
+    barrier.wait()
+    try:
+        Journal(path).close()
+        answers.put("ok")
+    except Exception as exc:  # the answer the test reports
+        answers.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_three_processes_creating_one_journal_at_once_all_open_it(tmp_path):
+    """A new SQLite journal has two tables (results and log): a process that finds the other
+    creating them must wait for both, not only the first (30 races of three)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    failures = []
+    for trial in range(30):
+        barrier, answers = context.Barrier(3), context.Queue()
+        path = str(tmp_path / f"journal-{trial}.sqlite")
+        openers = [context.Process(target=_open_journal, args=(path, barrier, answers)) for _ in range(3)]
+        for opener in openers:
+            opener.start()
+        got = [answers.get(timeout=120) for _ in openers]
+        for opener in openers:
+            opener.join(timeout=120)
+        failures += [answer for answer in got if answer != "ok"]
+    assert not failures, failures[:3]
