@@ -1,5 +1,6 @@
-"""Preparing a sweep: scenarios as given -> checked, keyed tasks; the model compiled, detached
-and serialized once; the resume plan from the journal.
+"""Preparing a sweep: scenarios as given -> checked specs (a list whole, a lazy source as it
+comes); the model compiled, detached and serialized once; the run's and the scenarios' journal
+keys. ``runner.stream`` turns the specs into tasks, resuming from the journal on the way.
 """
 
 from __future__ import annotations
