@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["Status", "FAILURES"]
+__all__ = ["Status", "FEASIBLE", "FAILURES"]
 
 
 class Status(StrEnum):
@@ -34,16 +34,16 @@ class Status(StrEnum):
     @property
     def is_feasible(self) -> bool:
         """A solution was found (``optimal`` or ``feasible``)."""
-        return self in _FEASIBLE
+        return self in FEASIBLE
 
     @property
     def is_failure(self) -> bool:
         """The scenario got no usable solver answer: ``error``, ``timeout``, ``crashed``,
         ``cancelled``, or ``abnormal`` (the solver stopped without an answer)."""
-        return self in _FAILURES
+        return self in FAILURES
 
 
-_FEASIBLE = frozenset({Status.OPTIMAL, Status.FEASIBLE})
-_FAILURES = frozenset({Status.ABNORMAL, Status.ERROR, Status.TIMEOUT, Status.CRASHED, Status.CANCELLED})
-#: The failure statuses (``Status.is_failure``); plain strings compare equal to them.
-FAILURES = _FAILURES
+#: The feasible statuses (``Status.is_feasible``) and the failures (``Status.is_failure``);
+#: plain strings compare equal to their members.
+FEASIBLE = frozenset({Status.OPTIMAL, Status.FEASIBLE})
+FAILURES = frozenset({Status.ABNORMAL, Status.ERROR, Status.TIMEOUT, Status.CRASHED, Status.CANCELLED})

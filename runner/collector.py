@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lumix.status import FAILURES as _FAILURES
-from lumix.status import Status
+from lumix.status import FAILURES, Status
 
 from .journal import Journal, parameters_json
 from .plan import ScenarioKeys
@@ -104,7 +103,6 @@ class Collector:
         self.journal = journal
         self.progress = progress
         self.retries = retries
-        self.in_memory = journal is None
         self.results: dict[int, ScenarioResult] = {}
         self.keys = _Keys(plan.scenarios.total) if journal is not None else None
         #: The scenarios handed out and not yet decided: index -> (name, key, parameters).
@@ -122,7 +120,7 @@ class Collector:
         if self.keys is not None and key is not None:
             self.keys.put(index, key)
 
-    def resume(self, index: int, key: str, row: dict[str, Any], parameters: dict[str, Any]) -> None:
+    def resume(self, index: int, key: str) -> None:
         """A scenario whose result the journal holds already."""
         assert self.keys is not None, "only a journaled sweep resumes"
         self.keys.put(index, key)
@@ -144,7 +142,7 @@ class Collector:
         else:
             for j, sd in zip(decided, statuses, strict=True):
                 self._keep(batch, j, *sd)
-        failed = sum(status in _FAILURES for status, _ in statuses)
+        failed = sum(status in FAILURES for status, _ in statuses)
         for j in decided:
             del self.pending[batch.index[j]]
         self.failed += failed

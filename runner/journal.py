@@ -320,18 +320,17 @@ class Journal:
         with self.engine.connect() as conn:
             return conn.execute(query).first() is not None
 
-    def load(self, run_key: str, keys: list[str], status_only: bool = False) -> dict[str, dict[str, Any]]:
-        """Stored rows of this run whose scenario key is in ``keys`` (``status_only``: only
-        their ``scenario_key`` and ``status``), looked up by key in chunks."""
+    def statuses(self, run_key: str, keys: list[str]) -> dict[str, str]:
+        """The status of each of ``keys`` this run has a row for, looked up by key in chunks."""
         table = results_table
-        columns = [table.c.scenario_key, table.c.status] if status_only else [table]
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, str] = {}
         with self.engine.connect() as conn:
             for start in range(0, len(keys), LOOKUP_CHUNK):
                 chunk = keys[start : start + LOOKUP_CHUNK]
-                query = sa.select(*columns).where(table.c.run_key == run_key, table.c.scenario_key.in_(chunk))
-                for row in conn.execute(query).mappings():
-                    found[row["scenario_key"]] = dict(row)
+                query = sa.select(table.c.scenario_key, table.c.status).where(
+                    table.c.run_key == run_key, table.c.scenario_key.in_(chunk)
+                )
+                found.update((key, status) for key, status in conn.execute(query))
         return found
 
     def forget(self, run_key: str, keys: list[str]) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from lumix import LXObjectiveSense
-from lumix.status import Status
+from lumix.status import FAILURES, FEASIBLE
 
 from .errors import JournalError
 from .journal import Journal, result_from_row, results_table
@@ -41,8 +41,8 @@ SQL_KEYS = 10_000
 #: A table of at least this share of the journal's rows is read by one scan (``_all_rows``).
 SCAN_SHARE = 0.25
 
-_FEASIBLE = [s.value for s in Status if s.is_feasible]
-_FAILURES = [s.value for s in Status if s.is_failure]
+_FEASIBLE = sorted(s.value for s in FEASIBLE)  # (as SQL parameters: plain strings)
+_FAILURES = sorted(s.value for s in FAILURES)
 #: The journal's columns a ``ScenarioResult`` is made of (``result_from_row``).
 _RESULT_COLUMNS = [c for c in results_table.c if c.name != "run_key"]
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from lumix.status import Status
+from lumix.status import FAILURES
 
 from .plan import ScenarioKeys
 from .worker import ScenarioTask
@@ -69,22 +69,21 @@ class TaskStream:
                 keys = [self.keys.key(spec, c) for (_, spec, _), c in zip(chunk, changes, strict=True)]
             done = self._resumed(keys)
             for (index, spec, shipped), key, change in zip(chunk, keys, changes, strict=True):
-                row = done.get(key)
-                if row is not None:
-                    self.collector.resume(index, key, row, spec.parameters)
+                if key in done:
+                    self.collector.resume(index, key)
                     continue
                 self.collector.expect(index, spec.name, key, spec.parameters)
                 yield ScenarioTask(index, spec.name, change, shipped)
         if self.keys is not None:
             self.keys.warn()
 
-    def _resumed(self, keys: list[str]) -> dict[str, dict[str, Any]]:
-        """The journal's rows of these keys that need not run again; failed ones are forgotten
-        there, so that they run again."""
+    def _resumed(self, keys: list[str]) -> set[str]:
+        """Those of ``keys`` the journal holds a result for that need not run again; failed
+        ones are forgotten there, so that they run again."""
         if not self.resuming or self.journal is None:
-            return {}
-        stored = self.journal.load(self.plan.run_key, keys, status_only=not self.collector.in_memory)
-        retry = [key for key, row in stored.items() if Status(row["status"]).is_failure]
+            return set()
+        stored = self.journal.statuses(self.plan.run_key, keys)
+        retry = [key for key, status in stored.items() if status in FAILURES]
         if retry:
             self.journal.forget(self.plan.run_key, retry)
-        return {key: row for key, row in stored.items() if key not in retry}
+        return stored.keys() - set(retry)
