@@ -7,8 +7,6 @@ batch is journaled (``runner.journal``) before it counts as finished.
 
 from __future__ import annotations
 
-import json
-import pickle
 import sys
 from collections import Counter
 from typing import TYPE_CHECKING, Any
@@ -17,7 +15,7 @@ import numpy as np
 
 from lumix.status import FAILURES, Status
 
-from .journal import Journal, parameters_json
+from .journal import Journal, journal_values
 from .plan import ScenarioKeys
 from .results import ScenarioResult, ScenarioResults
 from .worker import ResultBatch
@@ -177,15 +175,9 @@ class Collector:
         """A journal row (``runner.journal.results_table``'s column order)."""
         index = batch.index[j]
         _, key, parameters = self.pending[index]
-        solution, outcomes = batch.solution[j], batch.outcomes[j]
-        return (
-            self.plan.run_key,
-            key,
-            *self._fields(batch, j, status, error),
-            parameters_json(parameters),
-            None if solution is None else pickle.dumps(solution),
-            json.dumps(outcomes) if outcomes else None,
-            index,
+        fields = self._fields(batch, j, status, error)
+        return journal_values(
+            self.plan.run_key, key, fields, parameters, batch.solution[j], batch.outcomes[j], index
         )
 
     def _keep(self, batch: ResultBatch, j: int, status: str, error: str | None) -> None:

@@ -35,7 +35,7 @@ __all__ = [
     "LOG_TABLE",
     "result_from_row",
     "journal_row",
-    "parameters_json",
+    "journal_values",
 ]
 
 LOOKUP_CHUNK = 500  # scenario keys per statement (SQLite allows 999 bound parameters at least)
@@ -174,8 +174,6 @@ def _json_default(value: Any) -> Any:
 
 
 _PARAMETERS_JSON = json.JSONEncoder(default=_json_default)
-#: A scenario's parameters as the journal's JSON text.
-parameters_json = _PARAMETERS_JSON.encode
 _COLUMN_NAMES = tuple(c.name for c in results_table.c)
 _COLUMNS_SQL = ", ".join(_COLUMN_NAMES)
 _SQLITE_APPEND = (
@@ -187,11 +185,31 @@ _SQLITE_MERGE = (
 )
 
 
-def journal_row(run_key: str, key: str, rec: ScenarioResult) -> tuple[Any, ...]:
-    """A result as a journal row, in ``results_table``'s column order."""
+def journal_values(
+    run_key: str,
+    key: str | None,
+    fields: tuple[Any, ...],
+    parameters: dict[str, Any],
+    solution: Any,
+    outcomes: dict[str, float],
+    position: int | None,
+) -> tuple[Any, ...]:
+    """A journal row in ``results_table``'s column order; ``fields`` are a result's ``name``
+    to ``error`` (status as a string), in that order."""
     return (
         run_key,
         key,
+        *fields,
+        _PARAMETERS_JSON.encode(parameters),
+        None if solution is None else pickle.dumps(solution),
+        json.dumps(outcomes) if outcomes else None,
+        position,
+    )
+
+
+def journal_row(run_key: str, key: str, rec: ScenarioResult) -> tuple[Any, ...]:
+    """A result as a journal row, in ``results_table``'s column order."""
+    fields = (
         rec.name,
         str(rec.status),
         rec.objective_value,
@@ -201,11 +219,9 @@ def journal_row(run_key: str, key: str, rec: ScenarioResult) -> tuple[Any, ...]:
         rec.attempts,
         rec.worker,
         rec.error,
-        _PARAMETERS_JSON.encode(rec.parameters),
-        None if rec.solution is None else pickle.dumps(rec.solution),
-        json.dumps(rec.outcomes) if rec.outcomes else None,
-        rec.index if rec.index >= 0 else None,
     )
+    position = rec.index if rec.index >= 0 else None
+    return journal_values(run_key, key, fields, rec.parameters, rec.solution, rec.outcomes, position)
 
 
 class Journal:
