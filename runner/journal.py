@@ -14,6 +14,8 @@ import json
 import math
 import pickle
 import sqlite3
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable
@@ -25,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
 from .columns import JOURNAL_LOG_TABLE, JOURNAL_TABLE
 from .errors import JournalError
+from .journal_writer import PARAMETERS_AT, FrameReader, encode_rows, frame
 from .results import ScenarioResult
 from .urls import mask_secrets, mask_url
 
@@ -40,6 +43,9 @@ __all__ = [
 
 LOOKUP_CHUNK = 500  # scenario keys per statement (SQLite allows 999 bound parameters at least)
 SQLITE_BUSY_S = 60.0  # how long a SQLite journal waits for another process's lock
+#: A SQLite journal file hands its writes to a writer process (``runner.journal_writer``) once
+#: it has written this many rows: below that, starting the process costs more than it saves.
+WRITER_AFTER = 2_048
 CREATE_ATTEMPTS = 5
 
 _metadata = sa.MetaData()
@@ -167,13 +173,6 @@ def _check_sqlite_file(path: Path, shown: str) -> None:
         )
 
 
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)
-
-
-_PARAMETERS_JSON = json.JSONEncoder(default=_json_default)
 _COLUMN_NAMES = tuple(c.name for c in results_table.c)
 _COLUMNS_SQL = ", ".join(_COLUMN_NAMES)
 _SQLITE_APPEND = (
@@ -195,12 +194,13 @@ def journal_values(
     position: int | None,
 ) -> tuple[Any, ...]:
     """A journal row in ``results_table``'s column order; ``fields`` are a result's ``name``
-    to ``error`` (status as a string), in that order."""
+    to ``error`` (status as a string), in that order. The parameters stay a dict until the row
+    is written (``encode_parameters``)."""
     return (
         run_key,
         key,
         *fields,
-        _PARAMETERS_JSON.encode(parameters),
+        parameters,
         None if solution is None else pickle.dumps(solution),
         json.dumps(outcomes) if outcomes else None,
         position,
@@ -233,11 +233,15 @@ class Journal:
         self.shown = mask_url(store)
         self._to_add: list[str] = []  # journal columns an older table lacks (see _add_columns)
         self._raw: Any = None  # SQLite: the DBAPI connection rows are written on
+        self._file: Path | None = None  # SQLite: the database file
+        self._writer: _Writer | None = None  # SQLite file: the writer process, once started
+        self._written = 0  # rows written by this journal
         url = _url(store)
         try:
             sqlite_file = _sqlite_file(url)
             if sqlite_file is not None:
                 _check_sqlite_file(sqlite_file, self.shown)
+                self._file = sqlite_file
             # SQLite: wait for another process's lock (a concurrent run) instead of failing
             options = {"connect_args": {"timeout": SQLITE_BUSY_S}} if sqlite_file is not None else {}
             self.engine = sa.create_engine(url, **options)
@@ -372,16 +376,22 @@ class Journal:
         self.write_rows([journal_row(run_key, key, rec) for key, rec in rows])
 
     def write_rows(self, values: list[tuple[Any, ...]]) -> None:
-        """Commit rows (tuples in ``results_table``'s column order) in one transaction; existing
-        keys are kept. SQLite: one DBAPI ``executemany`` on a connection kept for the journal's
-        life (no per-row or per-batch work in SQLAlchemy)."""
+        """Commit rows (tuples in ``results_table``'s column order, their parameters a dict) in
+        one transaction; existing keys are kept. SQLite: one DBAPI ``executemany`` on a
+        connection kept for the journal's life, and after ``WRITER_AFTER`` rows on a file, in
+        the journal's writer process (``runner.journal_writer``)."""
         if not values:
             return
         dialect = self.engine.dialect.name
         if dialect == "sqlite":
-            self._sqlite_write(lambda cursor: cursor.executemany(_SQLITE_APPEND, values))
+            writer = self._writer_for(len(values))
+            if writer is not None:
+                writer.write(values)
+            else:
+                rows = encode_rows(values)
+                self._sqlite_write(lambda cursor: cursor.executemany(_SQLITE_APPEND, rows))
             return
-        records = [dict(zip(_COLUMN_NAMES, value, strict=True)) for value in values]
+        records = [dict(zip(_COLUMN_NAMES, value, strict=True)) for value in encode_rows(values)]
         if dialect == "postgresql":
             statement = postgresql_insert(results_table).on_conflict_do_nothing()
             with self.engine.begin() as conn:
@@ -393,6 +403,18 @@ class Journal:
                     conn.execute(results_table.insert(), record)
             except sa.exc.IntegrityError:
                 pass
+
+    def _writer_for(self, rows: int) -> _Writer | None:
+        """The writer process to send ``rows`` more rows to (started once ``WRITER_AFTER`` rows
+        are written); ``None``: write them here (also after an interrupt stopped the writer)."""
+        writer = self._writer
+        if writer is None and self._written >= WRITER_AFTER and self._file is not None:
+            writer = self._writer = _Writer(self._file, self.shown)
+        self._written += rows
+        if writer is not None and not writer.running:
+            writer.close()  # what it was sent is written (JournalError if not)
+            return None
+        return writer
 
     def _sqlite_write(self, work: Callable[[Any], Any]) -> None:
         """Run ``work(cursor)`` in one transaction on the journal's own DBAPI connection."""
@@ -422,20 +444,118 @@ class Journal:
     def close(self) -> None:
         """Merge the log (SQLite) and release the connections. A merge that fails (another
         process holds the file past the busy timeout) leaves the rows in the log, for the next
-        opening, with a warning."""
+        opening, with a warning. Raises ``JournalError`` if the writer process could not write
+        every row it was sent."""
+        writer, self._writer = self._writer, None
         try:
-            self.merge()
-        except Exception as exc:
-            warnings.warn(
-                f"journal {self.shown}: results stay in its {LOG_TABLE} table until the journal is "
-                f"next opened ({type(exc).__name__}: {exc})",
-                RuntimeWarning,
-                stacklevel=2,
+            unmerged = writer.close() if writer is not None else None
+            if unmerged is None:
+                try:
+                    self.merge()
+                except Exception as exc:
+                    unmerged = f"{type(exc).__name__}: {exc}"
+            if unmerged is not None:
+                warnings.warn(
+                    f"journal {self.shown}: results stay in its {LOG_TABLE} table until the journal "
+                    f"is next opened ({unmerged})",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+        finally:
+            if self._raw is not None:
+                self._raw.close()
+                self._raw = None
+            self.engine.dispose()
+
+
+class _Writer:
+    """A SQLite journal file's writer process (``runner.journal_writer``): rows go to it in
+    frames through a pipe, which blocks the run while the writer is behind."""
+
+    def __init__(self, path: Path, shown: str) -> None:
+        self.shown = shown
+        script = str(Path(__file__).with_name("journal_writer.py"))
+        self.process = subprocess.Popen(
+            [sys.executable, "-P", script],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        settings = {"path": str(path), "timeout": SQLITE_BUSY_S, "append": _SQLITE_APPEND,
+                    "merge": _SQLITE_MERGE, "log": LOG_TABLE}  # fmt: skip
+        self._reply: tuple[str, Any] | None = None  # the writer's last word, once it has exited
+        self._send(settings)
+
+    def write(self, values: list[tuple[Any, ...]]) -> None:
+        """Send rows; parameters of other than plain values are encoded here (the writer
+        unpickles nothing but the standard library's types)."""
+        at = PARAMETERS_AT
+        rows = [
+            row if all(type(v) in _PORTABLE for v in row[at].values()) else encode_rows([row])[0]
+            for row in values
+        ]
+        self._send(("rows", rows))
+
+    def _send(self, message: Any) -> None:
+        stdin = self.process.stdin
+        assert stdin is not None
+        try:
+            stdin.write(frame(message))
+            stdin.flush()
+        except BrokenPipeError:
+            _, why = self._finish()
+            raise JournalError(
+                f"journal {self.shown}: its writer process stopped ({why}); the results it had not "
+                "written run again when the sweep is resumed"
+            ) from None
+        except BaseException:  # interrupted mid-frame: the writer drops the cut frame
+            self._finish()
+            raise
+
+    @property
+    def running(self) -> bool:
+        return self._reply is None
+
+    def close(self) -> str | None:
+        """Let the writer write what it was sent and merge it (unless an interrupt stopped it);
+        the reason the rows stay in the log (``None``: merged, or left for the journal's own
+        merge). Raises ``JournalError`` if rows could not be written."""
+        if self.running and self.process.poll() is None:
+            self._send(("close", None))
+        outcome, detail = self._finish()
+        if outcome == "unmerged":
+            return str(detail)
+        if outcome != "ok":
+            raise JournalError(
+                f"journal {self.shown}: its writer process could not write every result ({detail}); "
+                "those results run again when the sweep is resumed"
             )
-        if self._raw is not None:
-            self._raw.close()
-            self._raw = None
-        self.engine.dispose()
+        return None
+
+    def _finish(self) -> tuple[str, Any]:
+        """Close the pipe, wait for the writer, and return its reply (``("error", why)`` when
+        it gave none); once."""
+        if self._reply is not None:
+            return self._reply
+        process = self.process
+        assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+        try:
+            process.stdin.close()
+        except BrokenPipeError:
+            pass
+        reply = FrameReader(process.stdout.fileno()).read()
+        errors = process.stderr.read().decode(errors="replace").strip()
+        code = process.wait()
+        process.stdout.close()
+        process.stderr.close()
+        if reply is None:
+            last = errors.splitlines()[-1] if errors else "no message"
+            reply = ("error", f"exit code {code}: {last}")
+        self._reply = reply
+        return reply
+
+
+_PORTABLE = frozenset({float, int, str, bool, type(None)})
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
