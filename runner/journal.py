@@ -475,15 +475,17 @@ class _Writer:
     def __init__(self, path: Path, shown: str) -> None:
         self.shown = shown
         script = str(Path(__file__).with_name("journal_writer.py"))
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # its own session: a Ctrl-C is for the parent to handle
             [sys.executable, "-P", script],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         settings = {"path": str(path), "timeout": SQLITE_BUSY_S, "append": _SQLITE_APPEND,
                     "merge": _SQLITE_MERGE, "log": LOG_TABLE}  # fmt: skip
         self._reply: tuple[str, Any] | None = None  # the writer's last word, once it has exited
+        self._failed = False  # its failure was raised
         self._send(settings)
 
     def write(self, values: list[tuple[Any, ...]]) -> None:
@@ -503,11 +505,8 @@ class _Writer:
             stdin.write(frame(message))
             stdin.flush()
         except BrokenPipeError:
-            _, why = self._finish()
-            raise JournalError(
-                f"journal {self.shown}: its writer process stopped ({why}); the results it had not "
-                "written run again when the sweep is resumed"
-            ) from None
+            self._finish()
+            raise self._failure() from None
         except BaseException:  # interrupted mid-frame: the writer drops the cut frame
             self._finish()
             raise
@@ -525,12 +524,18 @@ class _Writer:
         outcome, detail = self._finish()
         if outcome == "unmerged":
             return str(detail)
-        if outcome != "ok":
-            raise JournalError(
-                f"journal {self.shown}: its writer process could not write every result ({detail}); "
-                "those results run again when the sweep is resumed"
-            )
+        if outcome != "ok" and not self._failed:
+            raise self._failure()
         return None
+
+    def _failure(self) -> JournalError:
+        """The error for a writer that could not write what it was sent (raised once)."""
+        self._failed = True
+        assert self._reply is not None
+        return JournalError(
+            f"journal {self.shown}: its writer process stopped ({self._reply[1]}); the results it had "
+            "not written run again when the sweep is resumed"
+        )
 
     def _finish(self) -> tuple[str, Any]:
         """Close the pipe, wait for the writer, and return its reply (``("error", why)`` when

@@ -25,7 +25,6 @@ import json
 import os
 import pickle
 import select
-import signal
 import sqlite3
 import struct
 import sys
@@ -153,7 +152,6 @@ def _serve(stream: FrameReader) -> tuple[str, Any]:
 
 
 def main() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop: see "close"
     reply = _serve(FrameReader(sys.stdin.fileno()))
     out = sys.stdout.buffer
     out.write(frame(reply))

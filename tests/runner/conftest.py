@@ -308,6 +308,27 @@ def write_atomically(path: str | Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def journal_writers(pid: int) -> set[int]:
+    """Pids of ``pid``'s journal writer processes (``runner.journal_writer``)."""
+    found = set()
+    for child in child_pids(pid):
+        try:
+            if b"journal_writer.py" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.add(child)
+        except OSError:
+            continue
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not exited (a zombie has)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def child_pids(pid: int) -> set[int]:
     """Pids of ``pid``'s children (Linux ``/proc``)."""
     found = set()

@@ -21,7 +21,16 @@ from lumix.errors import ScenarioError
 from runner import run_scenarios
 from runner.collector import Collector
 
-from .conftest import Child, journal_count, production_model, standard_products, standard_resources, wait_for
+from .conftest import (
+    Child,
+    journal_count,
+    journal_writers,
+    production_model,
+    running,
+    standard_products,
+    standard_resources,
+    wait_for,
+)
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -175,8 +184,12 @@ def test_a_parent_killed_mid_stream_resumes_with_every_scenario_once(tmp_path) -
     child = Child(args, cwd=ROOT, env=env, start_new_session=True)
     try:
         wait_for(lambda: journal_count(journal) >= n // 4, "a quarter of the sweep journaled", child=child)
+        writers = journal_writers(child.pid)
+        assert writers, "a run of this size journals through a writer process"
         os.kill(child.pid, signal.SIGKILL)  # the parent alone: its workers exit by themselves
         child.proc.wait()
+        # the writer writes what it was sent, then exits (its own session: not killed with the parent)
+        wait_for(lambda: not any(map(running, writers)), "the journal writer to exit")
     finally:
         child.stop()
     committed = journal_count(journal)
