@@ -11,6 +11,9 @@ pickles each batch of tasks as loky ships it and unpickles the batch's results a
 thread does. Everything else is the parent's real path: normalize, compile and plan, keys,
 dispatch, collect, journal, progress, results table.
 
+The scenarios come as a list of ``LXScenario`` objects made beforehand, and as a lazy
+``monte_carlo`` ``Sweep`` of the same kind (whose scenarios the parent makes during the call).
+
 Measured: ``time.process_time()`` of the whole ``run_scenarios(..., n_jobs=2, backend=
 "precomputed", progress=False)`` call (all the parent's threads) divided by the number of
 scenarios, the median of ``--repeats`` runs, with and without ``store=`` (a fresh SQLite
@@ -137,36 +140,46 @@ def one_run(
     return cpu, writer
 
 
+def sources(n: int) -> dict[str, Any]:
+    """The sweep of ``n`` scenarios as a list of ``LXScenario`` and as a lazy ``Sweep``
+    (``monte_carlo``: every ``capacity[r]`` multiplied by ``~ U(0.8, 1.2)``, other draws)."""
+    from runner.sweeps import monte_carlo, param, uniform
+
+    factors = {param(f"capacity[{r}]", "rhs", "multiply"): uniform(0.8, 1.2) for r in range(RESOURCES)}
+    return {
+        "list": declarative_scenarios(capacity_factors(n, RESOURCES, SEED)),
+        "sweep": monte_carlo(factors, n, seed=SEED),
+    }
+
+
 def measure(sizes: list[int], repeats: int, profile: bool) -> list[dict[str, Any]]:
     register_backend(PrecomputedBackend.name, PrecomputedBackend)
     model = build_model(lumix_classes(), make_data(PRODUCTS, RESOURCES, SEED))
     rows = []
     for n in sizes:
-        scenarios = declarative_scenarios(capacity_factors(n, RESOURCES, SEED))
-        t0 = time.perf_counter()
-        PrecomputedBackend.ready, objectives = precompute(model, scenarios)
-        print(f"n={n}: precomputed in {time.perf_counter() - t0:.1f}s", flush=True)
-        one_run(
-            model,
-            scenarios[: BATCH - 1],
-            {"baseline": objectives["baseline"]}
-            | {s.name: objectives[s.name] for s in scenarios[: BATCH - 1]},
-            True,
-            False,
-        )  # warm-up: imports
-        for store in (False, True):
-            runs = [one_run(model, scenarios, objectives, store, profile) for _ in range(repeats)]
-            cpus = [cpu for cpu, _ in runs]
-            ms = statistics.median(cpus) / n * 1e3
-            writer_ms = statistics.median(w for _, w in runs) / n * 1e3
-            rows.append(
-                {"n": n, "store": store, "ms": ms, "rate": n / statistics.median(cpus), "writer": writer_ms}
-            )
-            print(
-                f"n={n} store={store}: parent CPU {ms:.4f} ms/scenario ({[round(c, 2) for c in cpus]} s), "
-                f"journal writer {writer_ms:.4f} ms/scenario",
-                flush=True,
-            )
+        for source, scenarios in sources(n).items():
+            listed = list(scenarios)
+            t0 = time.perf_counter()
+            PrecomputedBackend.ready, objectives = precompute(model, listed)
+            print(f"n={n} {source}: precomputed in {time.perf_counter() - t0:.1f}s", flush=True)
+            first = listed[: BATCH - 1]
+            expected = {"baseline": objectives["baseline"]} | {s.name: objectives[s.name] for s in first}
+            one_run(model, first, expected, True, False)  # warm-up: imports
+            del listed
+            for store in (False, True):
+                runs = [one_run(model, scenarios, objectives, store, profile) for _ in range(repeats)]
+                cpus = [cpu for cpu, _ in runs]
+                ms = statistics.median(cpus) / n * 1e3
+                writer_ms = statistics.median(w for _, w in runs) / n * 1e3
+                rate = n / statistics.median(cpus)
+                rows.append(
+                    {"n": n, "source": source, "store": store, "ms": ms, "rate": rate, "writer": writer_ms}
+                )
+                print(
+                    f"n={n} {source} store={store}: parent CPU {ms:.4f} ms/scenario "
+                    f"({[round(c, 2) for c in cpus]} s), journal writer {writer_ms:.4f} ms/scenario",
+                    flush=True,
+                )
     return rows
 
 
@@ -182,17 +195,22 @@ def report(rows: list[dict[str, Any]], repeats: int, argv: list[str]) -> list[st
         f"{PRODUCTS}x{RESOURCES} production model, declarative capacity scenarios, n_jobs={N_JOBS}, "
         f"batches of {BATCH}): parent CPU (`time.process_time`, all its threads) per scenario, with and "
         "without a SQLite `store=` journal, and the CPU of the journal's writer process (which takes "
-        "the SQLite writes once a run has journaled 2,048 rows). Target (issue 12): <= 0.02 ms.",
+        "the SQLite writes once a run has journaled 2,048 rows). The scenarios are given as a list "
+        "of `LXScenario` objects made beforehand, or as a lazy `monte_carlo` `Sweep`, whose "
+        "scenarios the parent makes as it goes (in the measured time). Target (issue 12): <= 0.02 ms.",
         "",
-        "| scenarios | store | parent CPU ms / scenario | results absorbed / s of parent CPU "
+        "| scenarios | given as | store | parent CPU ms / scenario | results absorbed / s of parent CPU "
         "| journal writer CPU ms / scenario | target |",
-        "|---:|---|---:|---:|---:|---|",
+        "|---:|---|---|---:|---:|---:|---|",
     ]
     for row in rows:
         met = "met" if row["ms"] <= TARGET_MS else "not met"
         store = "SQLite" if row["store"] else "none"
         writer = f"{row['writer']:.4f}" if row["store"] else "-"
-        body.append(f"| {row['n']:,} | {store} | {row['ms']:.4f} | {row['rate']:,.0f} | {writer} | {met} |")
+        given = "list" if row["source"] == "list" else "lazy Sweep"
+        body.append(
+            f"| {row['n']:,} | {given} | {store} | {row['ms']:.4f} | {row['rate']:,.0f} | {writer} | {met} |"
+        )
     return body
 
 

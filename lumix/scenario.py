@@ -112,6 +112,7 @@ class Resolver:
         self.canon = canon
         self._cache: dict[tuple[str, str], np.ndarray] = {}
         self._checked: set[tuple[str, str, str | None]] = set()
+        self._groups: dict[int, tuple[Spec, ...]] = {}  # check_group's, kept: their ids stay theirs
 
     def positions(self, name: str, side: str, scenario: str = "") -> np.ndarray:
         """Row (``side="row"``) or column positions of a family or ``family[key]`` name."""
@@ -163,14 +164,26 @@ class Resolver:
 
     def check_scenario(self, scenario: LXScenario) -> None:
         """Raise ``ScenarioError`` for a target of ``scenario`` that the model lacks, as
-        ``resolve_scenario`` would; each distinct target is looked up once per resolver (a
-        sweep repeats the same targets in every scenario)."""
+        ``resolve_scenario`` would (see ``check_specs``)."""
+        self.check_specs([m.spec for m in scenario.modifications], scenario.name)
+
+    def check_specs(self, specs: Iterable[Spec], scenario: str = "") -> None:
+        """Raise ``ScenarioError`` for a target of the modification ``specs`` (of scenario
+        ``scenario``) that the model lacks; each distinct target is looked up once per resolver
+        (a sweep repeats the same targets in every scenario)."""
         checked = self._checked
-        for m in scenario.modifications:
-            target = (m.target_type, m.target_name, m.variable_name)
+        for spec in specs:
+            target = (spec[0], spec[1], spec[4])
             if target not in checked:
-                self.resolve(m.spec, scenario.name)
+                self.resolve(spec, scenario)
                 checked.add(target)
+
+    def check_group(self, specs: tuple[Spec, ...], scenario: str = "") -> None:
+        """``check_specs`` of a tuple of specs that many scenarios share (a design's targets),
+        the first time this very tuple is met."""
+        if id(specs) not in self._groups:
+            self.check_specs(specs, scenario)
+            self._groups[id(specs)] = specs
 
 
 # -- applying changes to a persistent solver ---------------------------------------------------

@@ -81,6 +81,11 @@ class SweepMeta:
         return [p.name for p in self.parameters]
 
 
+#: A slice of a design as the runner takes it: ``(targets, [(name, changes, parameters), ...])``
+#: (``SweepSource.rows``).
+DesignRows = tuple[tuple[Any, ...], list[tuple[str, tuple[Any, ...], dict[str, Any]]]]
+
+
 class SweepSource(ABC):
     """What a lazy ``Sweep`` makes its scenarios from: a design's values, turned into
     scenarios a slice at a time (``runner.sweeps`` implements one per design)."""
@@ -91,6 +96,17 @@ class SweepSource(ABC):
     @abstractmethod
     def scenarios(self, start: int, stop: int) -> list[Any]:
         """The scenarios ``start`` .. ``stop - 1`` (``0 <= start <= stop <= len``), made afresh."""
+
+    #: Whether ``rows`` makes the scenarios without ``LXScenario`` objects (a design of
+    #: declarative parameters).
+    makes_rows = False
+
+    def rows(self, start: int, stop: int) -> DesignRows:
+        """Scenarios ``start`` .. ``stop - 1`` as ``(targets, [(name, changes, parameters),
+        ...])``, equal to ``scenarios``'s (``changes``: their ``LXScenarioModification.spec``
+        tuples, ``parameters``: their ``parameters``; ``targets``: the changes' specs without
+        values, the same for every row), where ``makes_rows``."""
+        raise NotImplementedError(f"{type(self).__name__} makes LXScenario objects only")
 
 
 class _Listed(SweepSource):
@@ -112,6 +128,11 @@ class _Picked(SweepSource):
     def __init__(self, source: SweepSource, picked: range) -> None:
         self.source = source
         self.picked = picked
+        self.makes_rows = source.makes_rows and picked.step == 1
+
+    def rows(self, start: int, stop: int) -> DesignRows:
+        picked = self.picked[start:stop]
+        return self.source.rows(picked.start, picked.stop)
 
     def __len__(self) -> int:
         return len(self.picked)
@@ -154,6 +175,21 @@ class Sweep(Sequence[Any]):
         n, chunk = len(self._source), self.chunk
         for start in range(0, n, chunk):
             yield from self._source.scenarios(start, min(start + chunk, n))
+
+    def rows(self) -> Iterator[tuple[tuple[Any, ...], str, tuple[Any, ...], dict[str, Any]]] | None:
+        """For the runner: the scenarios as ``(targets, name, changes, parameters)`` (see
+        ``SweepSource.rows``), a chunk at a time, without ``LXScenario`` objects; ``None`` when
+        the sweep's scenarios are not all declarative design rows."""
+        if not self._source.makes_rows:
+            return None
+        return self._row_chunks()
+
+    def _row_chunks(self) -> Iterator[tuple[tuple[Any, ...], str, tuple[Any, ...], dict[str, Any]]]:
+        n, chunk = len(self._source), self.chunk
+        for start in range(0, n, chunk):
+            targets, rows = self._source.rows(start, min(start + chunk, n))
+            for name, changes, parameters in rows:
+                yield targets, name, changes, parameters
 
     @overload
     def __getitem__(self, index: int) -> Any: ...

@@ -12,7 +12,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from lumix.utils.keys import ContentKeyer, Unkeyable, digest
 from lumix.utils.pickling import dumps
 
 from .columns import BASELINE, RESULT_COLUMNS
+from .meta import Sweep
 from .worker import Payload
 
 __all__ = ["ScenarioSpec", "Scenarios", "SweepPlan", "normalize", "prepare", "scenario_keys"]
@@ -33,14 +34,19 @@ __all__ = ["ScenarioSpec", "Scenarios", "SweepPlan", "normalize", "prepare", "sc
 
 @dataclass
 class ScenarioSpec:
-    """One scenario as given: a declarative ``LXScenario`` or a callable ``fn(model)``."""
+    """One scenario as given: a declarative ``LXScenario``, a callable ``fn(model)``, or a row of
+    a declarative design (``design``: its changes, parameters and their targets, made without
+    an ``LXScenario``; equal to the spec of the scenario the sweep would give)."""
 
     name: str
     declarative: LXScenario | None = None
     function: Callable[[LXModel], Any] | None = None
+    design: DesignRow | None = None
 
     @property
     def parameters(self) -> dict[str, Any]:
+        if self.design is not None:
+            return self.design.parameters
         if self.declarative is not None:
             return self.declarative.parameter_values()
         return dict(getattr(self.function, "parameters", {}) or {})
@@ -49,12 +55,16 @@ class ScenarioSpec:
         """The scenario's journal key: its name, its declarative changes (``changes``, when the
         caller has them already) and its callables by value (code, captured values, the globals
         they read); raises ``Unkeyable``. Equal to ``LXScenario.content_key``."""
+        if self.design is not None:
+            return digest((self.name, self.design.changes if changes is None else changes, []))
         if self.declarative is not None:
             return self.declarative.content_key(keyer, self.name, changes)
         return digest((self.name, (), [keyer.key(self.function)]))
 
     @property
     def changes(self) -> tuple[tuple[Any, ...], ...]:
+        if self.design is not None:
+            return self.design.changes
         return self.declarative.spec if self.declarative is not None else ()
 
     @property
@@ -62,11 +72,31 @@ class ScenarioSpec:
         """Callables that change the scenario's copy of the model, in order."""
         if self.declarative is not None:
             return tuple(self.declarative.model_changes)
-        assert self.function is not None
-        return (self.function,)
+        if self.function is not None:
+            return (self.function,)
+        return ()
+
+    def check(self, resolver: Resolver) -> None:
+        """Raise ``ScenarioError`` for a declarative target the model lacks (a design's targets
+        are checked once: they are every row's)."""
+        if self.declarative is not None:
+            resolver.check_scenario(self.declarative)
+        elif self.design is not None:
+            resolver.check_group(self.design.targets, self.name)
+
+
+class DesignRow(NamedTuple):
+    """A declarative design's row (``Sweep.rows``): its changes (``LXScenarioModification.spec``
+    tuples), its parameters, and the targets of its changes (the same object in every row)."""
+
+    changes: tuple[tuple[Any, ...], ...]
+    parameters: dict[str, Any]
+    targets: tuple[tuple[Any, ...], ...]
 
 
 def _spec(position: int, item: Any) -> ScenarioSpec:
+    if isinstance(item, ScenarioSpec):  # a design's row (Sweep.rows)
+        return item
     if isinstance(item, LXScenario):
         return ScenarioSpec(item.name, declarative=item)
     if isinstance(item, tuple) and len(item) == 2:
@@ -97,6 +127,19 @@ def _spec(position: int, item: Any) -> ScenarioSpec:
 PEEK = 1000
 
 
+def _items(scenarios: Any) -> Iterable[Any]:
+    """The scenarios one by one: a mapping's ``(name, fn)`` items, a declarative design's rows
+    as specs (``Sweep.rows``: no ``LXScenario`` made), any other iterable as it is."""
+    if isinstance(scenarios, Mapping):
+        return scenarios.items()
+    if isinstance(scenarios, Sweep) and (rows := scenarios.rows()) is not None:
+        return (
+            ScenarioSpec(name, design=DesignRow(changes, parameters, targets))
+            for targets, name, changes, parameters in rows
+        )
+    return scenarios
+
+
 class Scenarios:
     """The scenarios of a sweep as ``ScenarioSpec`` objects, the baseline first when asked for.
 
@@ -109,7 +152,7 @@ class Scenarios:
     def __init__(self, scenarios: Any, include_baseline: bool) -> None:
         if isinstance(scenarios, LXScenario):
             scenarios = [scenarios]
-        items: Iterable[Any] = scenarios.items() if isinstance(scenarios, Mapping) else scenarios
+        items = _items(scenarios)
         baseline = [ScenarioSpec(BASELINE, declarative=LXScenario(BASELINE))] if include_baseline else []
         self.reserved = {BASELINE} if include_baseline else set()
         size = len(scenarios) if isinstance(scenarios, Sized) else None
@@ -223,8 +266,7 @@ class SweepPlan:
             if index < len(self.scenarios.head):
                 yield index, spec, self.shipped.get(index)
                 continue
-            if spec.declarative is not None:
-                self.resolver.check_scenario(spec.declarative)
+            spec.check(self.resolver)
             functions = spec.functions
             if functions and not self.detached:
                 raise ValueError(
@@ -256,8 +298,7 @@ def prepare(
     resolver = Resolver(canon)
     head = scenarios.head
     for spec in head:
-        if spec.declarative is not None:
-            resolver.check_scenario(spec.declarative)
+        spec.check(resolver)
     outcomes = dict(outcomes or {})
     ResolvedOutcomes(outcomes, resolver)  # unknown names raise here, in the parent
     _check_outcome_names(outcomes, head)

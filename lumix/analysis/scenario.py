@@ -12,6 +12,7 @@ import math
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Generic, Literal, Self
 
 from typing_extensions import TypeVar
@@ -91,9 +92,10 @@ class LXScenarioModification:
                 "may be +-inf (no limit); give a finite number"
             )
 
-    @property
+    @cached_property
     def spec(self) -> tuple[Any, ...]:
-        """The numbers and names that define the change (for keys and shipping)."""
+        """The numbers and names that define the change (for keys and shipping; computed once:
+        the modification is frozen)."""
         return (
             self.target_type,
             self.target_name,

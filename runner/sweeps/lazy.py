@@ -16,7 +16,7 @@ from typing import Any
 from lumix.analysis import LXScenario, LXScenarioModification
 from lumix.utils.memory import gc_paused
 
-from ..meta import SweepSource
+from ..meta import DesignRows, SweepSource
 from .parameters import DataChange, Parameter, shown
 from .rows import Rows
 
@@ -39,20 +39,29 @@ class _Declarative:
     def __init__(self, p: Parameter) -> None:
         scenario = LXScenario(p.name)
         p.add_to(scenario, 1.0)  # checks the target, the kind and the variable once
-        self.template = scenario.modifications[0].__dict__
+        made = scenario.modifications[0]
+        self.template = {k: v for k, v in made.__dict__.items() if k != "spec"}
+        self.target = (made.target_type, made.target_name, made.modification_type, made.variable_name)
         self.label = f"{p.name} = "
 
     def modifications(self, values: list[Any]) -> list[LXScenarioModification]:
         new, cls, template, label = object.__new__, LXScenarioModification, self.template, self.label
+        target_type, target_name, kind, variable = self.target
         out = []
         for value in values:
             modification = new(cls)
             state = modification.__dict__
             state.update(template)
-            state["value"] = float(value)
+            state["value"] = number = float(value)
             state["description"] = label + (f"{value:g}" if type(value) is float else shown(value))
+            state["spec"] = (target_type, target_name, kind, number, variable)  # its cached spec
             out.append(modification)
         return out
+
+    def specs(self, values: list[Any]) -> list[tuple[Any, ...]]:
+        """The modification's ``spec`` at each value (what ``modifications`` would give)."""
+        target_type, target_name, kind, variable = self.target
+        return [(target_type, target_name, kind, float(value), variable) for value in values]
 
     def changes(self, values: list[Any]) -> list[Changes]:
         return [((m,), ()) for m in self.modifications(values)]
@@ -94,12 +103,28 @@ class ScenarioBuilder:
         self.names = [p.name for p in parameters]
         self.parts = [_part(p) for p in parameters]
         self.declared = [part for part in self.parts if isinstance(part, _Declarative)]
+        self.targets = tuple((*part.target[:3], None, part.target[3]) for part in self.declared)
+
+    @property
+    def declarative(self) -> bool:
+        """Whether every parameter is declarative (``rows`` can make the scenarios)."""
+        return len(self.declared) == len(self.parts)
+
+    def rows(self, labels: list[str], columns: list[list[Any]]) -> DesignRows:
+        """``build``'s scenarios as ``SweepSource.rows`` gives them (every parameter declarative)."""
+        keys = self.names
+        specs = zip(*(part.specs(c) for part, c in zip(self.declared, columns, strict=True)), strict=True)
+        made = [
+            (name, changes, dict(zip(keys, row, strict=True)))
+            for name, row, changes in zip(labels, zip(*columns, strict=True), specs, strict=True)
+        ]
+        return self.targets, made
 
     def build(self, labels: list[str], columns: list[list[Any]]) -> list[LXScenario]:
         """The scenario named ``labels[i]`` at the values ``columns[j][i]``."""
         rows = zip(*columns, strict=True)
         keys = self.names
-        if len(self.declared) == len(self.parts):
+        if self.declarative:
             made = zip(
                 *(part.modifications(c) for part, c in zip(self.declared, columns, strict=True)), strict=True
             )
@@ -130,16 +155,24 @@ class DesignSource(SweepSource):
         self.prefix = prefix
         self.width = width
         self.builder = ScenarioBuilder(parameters)
-        self.rows = rows
+        self.design = rows
         self.base = base
+        self.makes_rows = self.builder.declarative
 
     def __len__(self) -> int:
-        return self.rows.n
+        return self.design.n
 
-    def scenarios(self, start: int, stop: int) -> list[Any]:
+    def _labels(self, start: int, stop: int) -> list[str]:
         shift = int(self.base)
         labels = names(self.prefix, max(start - shift, 0), stop - shift, self.width)
         if self.base and start == 0:
             labels.insert(0, f"{self.prefix}-base")
+        return labels
+
+    def scenarios(self, start: int, stop: int) -> list[Any]:
         with gc_paused():
-            return self.builder.build(labels, self.rows.columns(start, stop))
+            return self.builder.build(self._labels(start, stop), self.design.columns(start, stop))
+
+    def rows(self, start: int, stop: int) -> DesignRows:
+        with gc_paused():
+            return self.builder.rows(self._labels(start, stop), self.design.columns(start, stop))

@@ -326,3 +326,66 @@ def test_a_lazy_sweep_solves_as_its_scenarios_listed():
     assert list(lazy.index) == list(listed.index) and len(lazy) == 41
     assert np.allclose(lazy["objective_value"], listed["objective_value"])
     assert lazy["hours"].equals(listed["hours"]) and lazy["down"].equals(listed["down"])
+
+
+#: Declarative designs (every parameter a ``param``): the runner takes their rows without
+#: ``LXScenario`` objects (``Sweep.rows``).
+DECLARATIVE = {
+    "monte_carlo": lambda n: monte_carlo(NUMBERS, n, seed=3),
+    "latin_hypercube": lambda n: latin_hypercube(NUMBERS, n, seed=6),
+    "quasi_random": lambda n: quasi_random(NUMBERS, n, seed=7),
+    "sobol": lambda n: sobol(NUMBERS, 64, seed=10),
+    "morris": lambda n: morris({CAP: (8.0, 12.0), PAINT: (0.5, 1.5), LOW: integer(0, 2)}, 30, seed=11),
+    "grid": lambda n: grid({CAP: [8.0, 9.0, 10.0], LOW: [0, 1], PROFIT: [0.9, 1.1]}),
+    "one_at_a_time": lambda n: one_at_a_time({CAP: 10.0, PAINT: 1.0}, {CAP: [8.0, 12.0], PAINT: [0.9]}),
+    "a slice": lambda n: monte_carlo(NUMBERS, n, seed=3)[100:1500],
+}
+
+
+def specs(items) -> list[tuple]:
+    """What the runner takes of each scenario: name, changes, parameters, key, callables."""
+    from runner.plan import ScenarioKeys, Scenarios
+
+    keys = ScenarioKeys()
+    return [(s.name, s.changes, s.parameters, keys.key(s), s.functions) for s in Scenarios(items, True)]
+
+
+@pytest.mark.parametrize("design", DECLARATIVE)
+def test_the_runner_takes_a_declarative_design_as_rows_equal_to_its_scenarios(design, chunk):
+    from runner.plan import Scenarios
+
+    chunk(500)
+    sweep = DECLARATIVE[design](1200)
+    taken = list(Scenarios(sweep, True))
+    assert all(s.design is not None and s.declarative is None for s in taken[1:])
+    assert specs(sweep) == specs(list(sweep))
+
+
+def test_designs_with_data_or_choice_parameters_and_stepped_slices_are_taken_as_scenarios():
+    from runner.plan import Scenarios
+
+    for sweep in (monte_carlo({**NUMBERS, DATA: (0.5, 2.0)}, 50, 1), monte_carlo(NUMBERS, 50, 1)[::3]):
+        assert sweep.rows() is None
+        taken = list(Scenarios(sweep, True))
+        assert all(s.design is None and s.declarative is not None for s in taken)
+        assert specs(sweep) == specs(list(sweep))
+
+
+def test_a_design_row_target_the_model_lacks_is_an_error_before_anything_runs():
+    from lumix.errors import ScenarioError
+
+    sweep = monte_carlo({CAP: (8.0, 12.0), param("capacity[nope]", "rhs", "multiply"): (0.9, 1.1)}, 20, 1)
+    with pytest.raises(ScenarioError, match=r"scenario 'mc-0+': unknown constraint 'capacity\[nope\]'"):
+        run_scenarios(plan_model(), sweep, backend="sequential", progress=False)
+
+
+def test_a_design_resumes_from_the_journal_of_its_scenarios_listed(tmp_path):
+    sweep = latin_hypercube(NUMBERS, 300, seed=4)
+    store = tmp_path / "journal.sqlite"
+    kw = dict(backend="sequential", progress=False, store=store)
+    first = run_scenarios(plan_model(), list(sweep), **kw)
+    again = run_scenarios(plan_model(), sweep, **kw)
+    assert again.resumed == len(first) == 301
+    assert [(n, r.objective_value) for n, r in again.items()] == [
+        (n, r.objective_value) for n, r in first.items()
+    ]
