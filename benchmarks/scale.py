@@ -16,7 +16,8 @@ every scenario must be there exactly once. Targets: peak RSS under 500 MB, and g
 smallest to the largest size under 50 MB.
 
 ``--kill N``: a child runs N scenarios; once a third of them are journaled (counted in the
-journal), it is SIGKILLed; a second child runs the same call (a resume); the journal must then
+journal), it is SIGKILLed, and the processes it started are waited for (its journal writer
+writes what it was sent, then exits); a second child runs the same call (a resume); the journal must then
 hold each of the N + 1 scenarios exactly once, and the resumed run must take from the journal
 every result the killed one committed.
 
@@ -48,6 +49,7 @@ sys.path.insert(0, str(ROOT / "examples"))
 sys.path.insert(0, str(HERE))
 
 import compile_solve as cs  # noqa: E402
+import soak  # noqa: E402
 
 SECTION = "## scale"
 TARGET_PEAK_MB = 500
@@ -150,8 +152,11 @@ def run_kill(n: int, folder: str, args: argparse.Namespace) -> dict[str, Any]:
         if proc.poll() is not None:
             raise SystemExit("the sweep ended before it could be killed")
         time.sleep(0.5)
+    started = soak.descendants(proc.pid)  # its workers and its journal writer
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    while any(map(soak.alive, started)):  # the writer writes what it was sent, then exits
+        time.sleep(0.1)
     committed = journal_counts(store)[0]
     print(f"killed with {committed} rows journaled", flush=True)
     report = finish(start_child(n, store, args))

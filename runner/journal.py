@@ -9,10 +9,13 @@ column existed gains it (empty) when opened. Unpickling stored solutions: truste
 from __future__ import annotations
 
 import codecs
+import contextlib
 import itertools
 import json
+import logging
 import math
 import pickle
+import select
 import sqlite3
 import subprocess
 import sys
@@ -41,11 +44,15 @@ __all__ = [
     "journal_values",
 ]
 
+logger = logging.getLogger(__name__)
+
 LOOKUP_CHUNK = 500  # scenario keys per statement (SQLite allows 999 bound parameters at least)
 SQLITE_BUSY_S = 60.0  # how long a SQLite journal waits for another process's lock
 #: A SQLite journal file hands its writes to a writer process (``runner.journal_writer``) once
 #: it has written this many rows: below that, starting the process costs more than it saves.
 WRITER_AFTER = 2_048
+#: How long a journal waits for its writer process to open the journal before writing itself.
+WRITER_START_S = 30.0
 CREATE_ATTEMPTS = 5
 
 _metadata = sa.MetaData()
@@ -241,7 +248,7 @@ class Journal:
             sqlite_file = _sqlite_file(url)
             if sqlite_file is not None:
                 _check_sqlite_file(sqlite_file, self.shown)
-                self._file = sqlite_file
+                self._file = sqlite_file.absolute()  # the writer may start after a chdir
             # SQLite: wait for another process's lock (a concurrent run) instead of failing
             options = {"connect_args": {"timeout": SQLITE_BUSY_S}} if sqlite_file is not None else {}
             self.engine = sa.create_engine(url, **options)
@@ -409,7 +416,12 @@ class Journal:
         are written); ``None``: write them here (also after an interrupt stopped the writer)."""
         writer = self._writer
         if writer is None and self._written >= WRITER_AFTER and self._file is not None:
-            writer = self._writer = _Writer(self._file, self.shown)
+            try:
+                writer = self._writer = _Writer(self._file, self.shown)
+            except (OSError, WriterUnavailable) as exc:
+                logger.warning("journal %s: writing in this process: its writer process is unavailable "
+                               "(%s: %s)", self.shown, type(exc).__name__, exc)  # fmt: skip
+                self._file = None  # not tried again
         self._written += rows
         if writer is not None and not writer.running:
             writer.close()  # what it was sent is written (JournalError if not)
@@ -468,6 +480,10 @@ class Journal:
             self.engine.dispose()
 
 
+class WriterUnavailable(Exception):
+    """A journal writer process that could not start (the journal then writes itself)."""
+
+
 class _Writer:
     """A SQLite journal file's writer process (``runner.journal_writer``): rows go to it in
     frames through a pipe, which blocks the run while the writer is behind."""
@@ -484,9 +500,35 @@ class _Writer:
         )
         settings = {"path": str(path), "timeout": SQLITE_BUSY_S, "append": _SQLITE_APPEND,
                     "merge": _SQLITE_MERGE, "log": LOG_TABLE}  # fmt: skip
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self._replies = FrameReader(self.process.stdout.fileno())
         self._reply: tuple[str, Any] | None = None  # the writer's last word, once it has exited
         self._failed = False  # its failure was raised
-        self._send(settings)
+        try:
+            with contextlib.suppress(BrokenPipeError):  # it exited: _ready says why
+                self.process.stdin.write(frame(settings))
+                self.process.stdin.flush()
+            self._ready()
+        except BaseException:
+            self._finish()
+            raise
+
+    def _ready(self) -> None:
+        """Wait for the writer's ``ready``; ``WriterUnavailable`` if it says anything else, exits
+        or stays silent ``WRITER_START_S``."""
+        assert self.process.stdout is not None
+        if not select.select([self.process.stdout], [], [], WRITER_START_S)[0]:
+            self.process.kill()
+            raise WriterUnavailable(f"it did not start within {WRITER_START_S:g} s")
+        try:
+            said = self._replies.read()
+        except Exception as exc:  # not a frame: not a journal writer answering
+            said = ("error", f"{type(exc).__name__}: {exc}")
+        if isinstance(said, tuple) and said[:1] == ("ready",):
+            return
+        if not (isinstance(said, tuple) and len(said) == 2):
+            said = self._finish()
+        raise WriterUnavailable(str(said[1]))
 
     def write(self, values: list[tuple[Any, ...]]) -> None:
         """Send rows; parameters of other than plain values are encoded here (the writer
@@ -548,7 +590,7 @@ class _Writer:
             process.stdin.close()
         except BrokenPipeError:
             pass
-        reply = FrameReader(process.stdout.fileno()).read()
+        reply = self._replies.read()
         errors = process.stderr.read().decode(errors="replace").strip()
         code = process.wait()
         process.stdout.close()

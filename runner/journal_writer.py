@@ -10,13 +10,14 @@ Protocol, in frames of an 8-byte little-endian length and a pickle:
 - on stdin: the settings ``{"path", "timeout", "append", "merge", "log"}``, then
   ``("rows", [row, ...])`` frames (rows in the results table's column order; the parameters
   at ``PARAMETERS_AT``, a dict or its JSON), then ``("close", None)``;
-- on stdout, once, as it exits: ``("ok", rows)``, ``("unmerged", message)`` when the rows were
-  written but could not be moved into the results table (they stay in the log for the next
-  opening), or ``("error", message)`` when rows could not be written.
+- on stdout: ``("ready", pid)`` once the journal is open, then, as it exits, ``("ok", rows)``,
+  ``("unmerged", message)`` when the rows were written but could not be moved into the results
+  table (they stay in the log for the next opening), or ``("error", message)`` when the journal
+  could not be opened or rows could not be written.
 
 Rows are committed in groups spanning at most ``COMMIT_AFTER_S`` (sooner when no more rows come
-by then). Without the ``close`` frame (the parent died), the rows
-received are written and the process exits; the next opening of the journal merges them.
+by then). Without the ``close`` frame (the parent died), the rows received are written and the
+process exits; the next opening of the journal merges them.
 """
 
 from __future__ import annotations
@@ -131,11 +132,21 @@ def _merge(connection: sqlite3.Connection, merge: str, log: str) -> None:
     connection.execute("COMMIT")
 
 
+def _say(message: Any) -> None:
+    out = sys.stdout.buffer
+    out.write(frame(message))
+    out.flush()
+
+
 def _serve(stream: FrameReader) -> tuple[str, Any]:
     settings = stream.read()
-    connection = sqlite3.connect(settings["path"], timeout=settings["timeout"], isolation_level=None)
     try:
+        connection = sqlite3.connect(settings["path"], timeout=settings["timeout"], isolation_level=None)
         connection.execute("PRAGMA synchronous=NORMAL")
+    except Exception as exc:
+        return "error", f"{type(exc).__name__}: {exc}"
+    _say(("ready", os.getpid()))
+    try:
         try:
             message, written = _append(connection, stream, settings["append"])
         except Exception as exc:
@@ -152,10 +163,7 @@ def _serve(stream: FrameReader) -> tuple[str, Any]:
 
 
 def main() -> None:
-    reply = _serve(FrameReader(sys.stdin.fileno()))
-    out = sys.stdout.buffer
-    out.write(frame(reply))
-    out.flush()
+    _say(_serve(FrameReader(sys.stdin.fileno())))
     os._exit(0)
 
 

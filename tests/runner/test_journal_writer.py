@@ -211,3 +211,21 @@ def test_a_ctrl_c_at_the_terminal_does_not_reach_the_writer(tmp_path, writers, m
     assert not results.interrupted and len(rows(store)) == N + 1
     assert groups and all(session == group == writers[0].process.pid for session, group in groups)
     assert os.getpgid(0) != writers[0].process.pid
+
+
+@pytest.mark.parametrize("executable", ["/nonexistent/python", "/bin/true", "/bin/cat"])
+def test_a_writer_that_cannot_start_leaves_the_journal_writing_itself(
+    model, tmp_path, writers, monkeypatch, caplog, executable
+) -> None:
+    """No such program, one that exits at once, one that answers something else: the journal
+    says why (a warning in the log) and writes the rows itself."""
+    import sys
+
+    monkeypatch.setattr(sys, "executable", executable)
+    store = tmp_path / "journal.sqlite"
+    with caplog.at_level("WARNING", logger="runner.journal"):
+        results = run(model, store)
+    assert not results.interrupted and len(rows(store)) == N + 1
+    assert writers == []  # none started
+    assert "writing in this process: its writer process is unavailable" in caplog.text
+    assert caplog.text.count("unavailable") == 1  # tried once
