@@ -19,6 +19,7 @@ or changes which matrix coefficients are non-zero, an expression's constant or t
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,8 +35,10 @@ from .expand.record import (
     Declarations,
     WriteLog,
     capture_writes,
+    hold_write_hooks,
     record_expansion,
     reexpand,
+    release_write_hooks,
     watch_writes,
 )
 
@@ -106,6 +109,8 @@ class DataDependencies:
     """
 
     def __init__(self, model: LXModel, canon: LXCanonicalModel) -> None:
+        hold_write_hooks()  # given back by close(), or when this object is collected
+        self._release = weakref.finalize(self, release_write_hooks)
         if model._goal_programming_prepared or model.has_goals():
             raise Fallback("the model has goals (goal programming)")
         recording = record_expansion(model)
@@ -124,6 +129,11 @@ class DataDependencies:
         self._writes: WriteLog | None = None
         self._unchanged = True  # declarations and containers as recorded
         self.clean = True  # the model holds its recorded data
+
+    def close(self) -> None:
+        """Give back this object's lease on the write hooks (the last one takes them off the
+        data classes); the object is not used afterwards."""
+        self._release()
 
     def remember_declarations(self) -> None:
         """Take the model's declarations as they are now as the baseline's (after a compile of

@@ -506,7 +506,7 @@ class ScenarioSession:
         finally:
             deps.revert()
             if not deps.clean:
-                self._dependencies = None  # recorded again from a fresh copy when next needed
+                self._drop_dependencies()
         if data is not None and canon is not None and not self._verify(deps, data, canon, key):
             data = None
         return data, canon
@@ -522,6 +522,19 @@ class ScenarioSession:
                 logger.info("model '%s': data scenarios are copied and recompiled: %s", self.canon.name, exc)
         return self._dependencies
 
+    def _drop_dependencies(self) -> None:
+        """Forget the data dependencies (recorded again from a fresh copy when next needed),
+        giving back their hold on the data classes' write hooks."""
+        if self._dependencies is not None:
+            self._dependencies.close()
+            self._dependencies = None
+
+    def close(self) -> None:
+        """Release what the session holds beyond memory: its data dependencies' write hooks on
+        the model's data classes (taken off when no session needs them). The session stays
+        usable: data scenarios record the dependencies again."""
+        self._drop_dependencies()
+
     def _fall_back(self, key: tuple[Any, ...], why: str) -> None:
         self.data_fallbacks[key] = why
         logger.info("model '%s': a scenario's callables are copied and recompiled: %s", self.canon.name, why)
@@ -535,9 +548,10 @@ class ScenarioSession:
         restored = deps.clean and compile_for(deps.model, self.solver_options).content_hash == (
             self.canon.content_hash
         )
-        deps.remember_declarations()  # the compile keeps its ORM reads on the model
+        if deps is self._dependencies:
+            deps.remember_declarations()  # the compile keeps its ORM reads on the model
         if not restored:
-            self._dependencies = None
+            self._drop_dependencies()
         if same and restored:
             self._verified.add(key)
             return True

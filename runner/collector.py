@@ -252,4 +252,14 @@ class Collector:
             spec = head[index]
             self.expect(index, spec.name, keys.key(spec) if self.keys is not None else None, spec.parameters)
         for index in sorted(self.pending):
+            self._announced(index)
             self.accept(self._failure(index, Status.CANCELLED, "the run was interrupted first"))
+
+    def _announced(self, index: int) -> None:
+        """Finish ``expect`` for a pending scenario (an interrupt may have stopped it after the
+        scenario was marked pending): it counts as produced and its key is kept, so that the
+        table lists every scenario the journal gets a row for."""
+        self.produced = max(self.produced, index + 1)
+        key = self.pending[index][1]
+        if self.keys is not None and key is not None:
+            self.keys.put(index, key)

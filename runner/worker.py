@@ -147,8 +147,11 @@ def _cache() -> OrderedDict[str, ScenarioSession]:
 
 
 def clear_cache() -> None:
-    """Drop this thread's cached models (the parent calls it after in-process runs)."""
-    _cache().clear()
+    """Drop this thread's cached models, closing their sessions (the parent calls it after
+    in-process runs: the data classes of the user's process lose the sessions' write hooks)."""
+    cache = _cache()
+    while cache:
+        cache.popitem()[1].close()
 
 
 def _load(ref: ModelRef) -> ScenarioSession:
@@ -176,7 +179,7 @@ def _load(ref: ModelRef) -> ScenarioSession:
     )
     cache[key] = loaded
     while len(cache) > MODELS_PER_WORKER:
-        cache.popitem(last=False)
+        cache.popitem(last=False)[1].close()
     return loaded
 
 

@@ -80,11 +80,14 @@ def _solve_here(
 ) -> dict[str, LXSolution]:
     canon = optimizer.compile(model)
     session = ScenarioSession(canon, model, optimizer.options, keep="full")
-    for scenario in scenarios:  # every target is checked before anything is solved
-        session.resolver.check_scenario(scenario)
-    solved = {BASELINE: _solution(session, BASELINE)} if include_baseline else {}
-    solved.update((scenario.name, _solution(session, scenario.name, scenario)) for scenario in scenarios)
-    return solved
+    try:
+        for scenario in scenarios:  # every target is checked before anything is solved
+            session.resolver.check_scenario(scenario)
+        solved = {BASELINE: _solution(session, BASELINE)} if include_baseline else {}
+        solved.update((scenario.name, _solution(session, scenario.name, scenario)) for scenario in scenarios)
+        return solved
+    finally:
+        session.close()
 
 
 def _solution(session: ScenarioSession, name: str, scenario: LXScenario | None = None) -> LXSolution:

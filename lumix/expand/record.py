@@ -12,8 +12,9 @@ reach, is read (``_CodeCheck``): a read of a global variable that is not code, o
 attribute, or a closure over data whose reads are not recorded is a dependency that cannot be
 known (``Recording.unknown``).
 
-``watch_writes(classes)`` puts a ``__setattr__`` / ``__delattr__`` hook on data classes, once
-per process; it passes writes through, and inside ``capture_writes()`` (this thread only) it
+``watch_writes(classes)`` puts a ``__setattr__`` / ``__delattr__`` hook on data classes while
+a lease is held (``hold_write_hooks`` / ``release_write_hooks``: the last release takes the
+hooks off); it passes writes through, and inside ``capture_writes()`` (this thread only) it
 also keeps each written ``(object, attribute)`` with its first old value, so that
 ``WriteLog.revert()`` can restore it. ``reexpand(recording, blocks)`` expands blocks again
 with the recording's instances and keys: the same code as the compile, so the same numbers.
@@ -50,6 +51,8 @@ __all__ = [
     "record_expansion",
     "reexpand",
     "watch_writes",
+    "hold_write_hooks",
+    "release_write_hooks",
     "capture_writes",
     "WriteLog",
     "Declarations",
@@ -74,6 +77,9 @@ _SLOTS = ("__getattribute__", "__setattr__", "__delattr__")
 #: Per slot, the method each hooked class (or subclass of one) had before the hooks.
 _ORIGINAL: dict[str, dict[type, Callable[..., Any]]] = {slot: {} for slot in _SLOTS}
 _WATCHED: set[type] = set()
+#: Per hooked class and slot, the method of its own it had (``_MISSING``: it inherited one).
+_OWN: dict[tuple[type, str], Any] = {}
+_LEASES = 0  # hold_write_hooks leases held
 
 
 def _library_paths() -> tuple[str, ...]:
@@ -597,16 +603,44 @@ class WriteLog:
 
 
 def watch_writes(classes: Iterable[type]) -> None:
-    """Hook ``__setattr__`` and ``__delattr__`` of ``classes`` (once per process and class);
-    the hooks pass writes through and log them only inside ``capture_writes()``."""
+    """Hook ``__setattr__`` and ``__delattr__`` of ``classes`` (once per class while any write
+    hook lease is held, see ``hold_write_hooks``); the hooks pass writes through and log them
+    only inside ``capture_writes()``."""
     with _WATCH_LOCK:
         for cls in classes:
             if cls in _WATCHED:
                 continue
             for slot, hook in (("__setattr__", _hooked_setattr), ("__delattr__", _hooked_delattr)):
                 _original(cls, slot)
+                _OWN[cls, slot] = cls.__dict__.get(slot, _MISSING)
                 type.__setattr__(cls, slot, hook)
             _WATCHED.add(cls)
+
+
+def hold_write_hooks() -> None:
+    """Take a lease on the write hooks: ``watch_writes``'s hooks stay on their classes until
+    every lease is given back (``release_write_hooks``)."""
+    global _LEASES
+    with _WATCH_LOCK:
+        _LEASES += 1
+
+
+def release_write_hooks() -> None:
+    """Give a lease back; the last one takes every hook off (each class gets back its own
+    ``__setattr__`` / ``__delattr__``, or none, as before)."""
+    global _LEASES
+    with _WATCH_LOCK:
+        _LEASES -= 1
+        if _LEASES > 0:
+            return
+        for cls in _WATCHED:
+            for slot in ("__setattr__", "__delattr__"):
+                own = _OWN.pop((cls, slot))
+                if own is _MISSING:
+                    type.__delattr__(cls, slot)
+                else:
+                    type.__setattr__(cls, slot, own)
+        _WATCHED.clear()
 
 
 @contextmanager

@@ -395,3 +395,57 @@ def test_orm_data_through_relationships(sweep_model, tmp_path):
         assert same(fast, slow, material_cost(value / 5)) == "data"
     assert fast.solve().objective_value == baseline
     assert [p.price for p in model.get_variable("production").get_instances()] == prices
+
+
+# -- the write hooks' lifetime ----------------------------------------------------------------
+
+
+def hooked(cls: type) -> bool:
+    """Whether ``cls`` carries a write hook (these classes define no ``__setattr__`` of their own)."""
+    return "__setattr__" in cls.__dict__ or "__delattr__" in cls.__dict__
+
+
+def test_the_write_hooks_come_off_the_data_classes_when_the_last_session_closes():
+    import gc
+
+    gc.collect()  # sessions earlier tests left: collected, their holds on the hooks given back
+    assert not hooked(Product) and not hooked(Material)
+    products, mats = make_data()
+    model = build(products, mats)
+    first, second = (ScenarioSession(model.to_canonical(), model) for _ in range(2))
+    assert first.solve((), (scale_prices(1.1),), "a").method == "data"
+    assert second.solve((), (scale_prices(1.2),), "b").method == "data"
+    assert hooked(Product) and hooked(Material)
+    first.close()
+    assert hooked(Product)  # the second session still follows writes
+    second.close()
+    assert not hooked(Product) and not hooked(Material) and not hooked(Usage)
+    other = Product(99, 1.0, 1.0, [])
+    other.price = 5.0
+    del other.note
+    assert other.price == 5.0 and not hasattr(other, "note")
+    assert first.solve((), (scale_prices(1.1),), "a").method == "data"  # recorded again
+    del first
+    gc.collect()  # a session dropped without close(): its hold is given back when collected
+    assert not hooked(Product)
+
+
+def test_a_class_with_its_own_setattr_gets_it_back():
+    calls = []
+
+    class Guarded(Product):
+        def __setattr__(self, name, value):
+            calls.append(name)
+            super().__setattr__(name, value)
+
+    own = Guarded.__dict__["__setattr__"]
+    products = [Guarded(p.id, p.price, p.max_units, p.uses) for p in make_data()[0]]
+    model = build(products, make_data()[1])
+    session = ScenarioSession(model.to_canonical(), model)
+    assert session.solve((), (scale_prices(1.1),), "a").method == "data"
+    assert Guarded.__dict__["__setattr__"] is not own  # hooked
+    session.close()
+    assert Guarded.__dict__["__setattr__"] is own and not hooked(Product)
+    calls.clear()
+    Guarded(99, 1.0, 1.0, []).price = 2.0
+    assert calls == ["id", "price", "max_units", "uses", "active", "note", "price"]

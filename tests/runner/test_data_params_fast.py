@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -58,6 +59,12 @@ def test_orm_data_parameters_match_copy_and_recompile(tmp_path, backend, n_jobs)
             seed=3,
         )
         _compare(model, design, backend=backend, n_jobs=n_jobs, progress=False)
+        gc.collect()  # a threading run's worker threads are gone: their sessions with them
+        classes = {type(p) for p in model.get_variable("production").get_instances()}
+        classes |= {type(u) for p in model.get_variable("production").get_instances() for u in p.usages}
+        assert len(classes) == 2
+        for cls in classes:  # an in-process run leaves the user's ORM classes as they were
+            assert "__setattr__" not in cls.__dict__ and "__delattr__" not in cls.__dict__, cls
     finally:
         db.destroy()
 

@@ -207,3 +207,32 @@ def test_a_parent_killed_mid_stream_resumes_with_every_scenario_once(tmp_path) -
             "SELECT COUNT(*), COUNT(DISTINCT scenario_key), COUNT(DISTINCT name) FROM lumix_scenario_results"
         ).fetchone()
     assert rows == keys == names == n + 1
+
+
+def test_an_interrupt_inside_the_announcement_of_a_scenario_leaves_table_and_journal_agreeing(
+    model, tmp_path, monkeypatch
+) -> None:
+    """A Ctrl-C can land between a scenario marked pending and its key kept: the table must
+    still list every scenario the journal gets a row for (here: the one it hit, as cancelled)."""
+    from runner import collector as collector_module
+
+    original = collector_module._Keys.put
+    hit = []
+
+    def put(self, index, key):
+        if index == 300 and not hit:
+            hit.append(index)
+            raise KeyboardInterrupt
+        original(self, index, key)
+
+    monkeypatch.setattr(collector_module._Keys, "put", put)
+    store = tmp_path / "journal.sqlite"
+    with pytest.warns(UserWarning, match="interrupted"):
+        results = run_scenarios(
+            model, generated(factors(600)), store=store, backend="sequential", batch_size=50, progress=False
+        )
+    assert hit == [300] and results.interrupted
+    with sqlite3.connect(store) as conn:
+        journaled = dict(conn.execute("SELECT name, status FROM lumix_scenario_results").fetchall())
+    assert journaled == {name: str(r.status) for name, r in results.items()}
+    assert journaled["s299"] == "cancelled" and "s300" not in journaled  # s299 is index 300
