@@ -48,8 +48,9 @@ logger = logging.getLogger(__name__)
 
 LOOKUP_CHUNK = 500  # scenario keys per statement (SQLite allows 999 bound parameters at least)
 SQLITE_BUSY_S = 60.0  # how long a SQLite journal waits for another process's lock
-#: A SQLite journal file hands its writes to a writer process (``runner.journal_writer``) once
-#: it has written this many rows: below that, starting the process costs more than it saves.
+#: A journal on a SQLite file or PostgreSQL hands its writes to a writer process
+#: (``runner.journal_writer``) once it has written this many rows: below that, starting the
+#: process costs more than it saves.
 WRITER_AFTER = 2_048
 #: How long a journal waits for its writer process to open the journal before writing itself.
 WRITER_START_S = 30.0
@@ -241,7 +242,8 @@ class Journal:
         self._to_add: list[str] = []  # journal columns an older table lacks (see _add_columns)
         self._raw: Any = None  # SQLite: the DBAPI connection rows are written on
         self._file: Path | None = None  # SQLite: the database file
-        self._writer: _Writer | None = None  # SQLite file: the writer process, once started
+        self._writer_settings: dict[str, Any] | None = None  # what a writer process would get
+        self._writer: _Writer | None = None  # the writer process, once started
         self._written = 0  # rows written by this journal
         url = _url(store)
         try:
@@ -267,6 +269,7 @@ class Journal:
             self._create_table()
             self._add_columns()
             self.merge()  # rows a parent killed mid-run left in the log
+            self._writer_settings = self._settings_for_writer(url)
         except JournalError:
             self.engine.dispose()
             raise
@@ -385,18 +388,18 @@ class Journal:
     def write_rows(self, values: list[tuple[Any, ...]]) -> None:
         """Commit rows (tuples in ``results_table``'s column order, their parameters a dict) in
         one transaction; existing keys are kept. SQLite: one DBAPI ``executemany`` on a
-        connection kept for the journal's life, and after ``WRITER_AFTER`` rows on a file, in
-        the journal's writer process (``runner.journal_writer``)."""
+        connection kept for the journal's life; after ``WRITER_AFTER`` rows (a SQLite file,
+        PostgreSQL), the journal's writer process writes them (``runner.journal_writer``)."""
         if not values:
             return
         dialect = self.engine.dialect.name
+        writer = self._writer_for(len(values))
+        if writer is not None:
+            writer.write(values)
+            return
         if dialect == "sqlite":
-            writer = self._writer_for(len(values))
-            if writer is not None:
-                writer.write(values)
-            else:
-                rows = encode_rows(values)
-                self._sqlite_write(lambda cursor: cursor.executemany(_SQLITE_APPEND, rows))
+            rows = encode_rows(values)
+            self._sqlite_write(lambda cursor: cursor.executemany(_SQLITE_APPEND, rows))
             return
         records = [dict(zip(_COLUMN_NAMES, value, strict=True)) for value in encode_rows(values)]
         if dialect == "postgresql":
@@ -415,18 +418,30 @@ class Journal:
         """The writer process to send ``rows`` more rows to (started once ``WRITER_AFTER`` rows
         are written); ``None``: write them here (also after an interrupt stopped the writer)."""
         writer = self._writer
-        if writer is None and self._written >= WRITER_AFTER and self._file is not None:
+        if writer is None and self._written >= WRITER_AFTER and self._writer_settings is not None:
             try:
-                writer = self._writer = _Writer(self._file, self.shown)
+                writer = self._writer = _Writer(self._writer_settings, self.shown)
             except (OSError, WriterUnavailable) as exc:
                 logger.warning("journal %s: writing in this process: its writer process is unavailable "
                                "(%s: %s)", self.shown, type(exc).__name__, exc)  # fmt: skip
-                self._file = None  # not tried again
+                self._writer_settings = None  # not tried again
         self._written += rows
         if writer is not None and not writer.running:
             writer.close()  # what it was sent is written (JournalError if not)
             return None
         return writer
+
+    def _settings_for_writer(self, url: str) -> dict[str, Any] | None:
+        """What a writer process gets to write this journal: a SQLite file's path and statements,
+        or a PostgreSQL URL and the table; ``None`` (the journal writes itself) for SQLite in
+        memory and other databases."""
+        dialect = self.engine.dialect.name
+        if dialect == "sqlite" and self._file is not None:
+            return {"path": str(self._file), "timeout": SQLITE_BUSY_S, "append": _SQLITE_APPEND,
+                    "merge": _SQLITE_MERGE, "log": LOG_TABLE}  # fmt: skip
+        if dialect == "postgresql":
+            return {"url": url, "table": results_table.name, "columns": list(_COLUMN_NAMES)}
+        return None
 
     def _sqlite_write(self, work: Callable[[Any], Any]) -> None:
         """Run ``work(cursor)`` in one transaction on the journal's own DBAPI connection."""
@@ -485,10 +500,10 @@ class WriterUnavailable(Exception):
 
 
 class _Writer:
-    """A SQLite journal file's writer process (``runner.journal_writer``): rows go to it in
-    frames through a pipe, which blocks the run while the writer is behind."""
+    """A journal's writer process (``runner.journal_writer``): rows go to it in frames through
+    a pipe, which blocks the run while the writer is behind."""
 
-    def __init__(self, path: Path, shown: str) -> None:
+    def __init__(self, settings: dict[str, Any], shown: str) -> None:
         self.shown = shown
         script = str(Path(__file__).with_name("journal_writer.py"))
         self.process = subprocess.Popen(  # its own session: a Ctrl-C is for the parent to handle
@@ -498,8 +513,6 @@ class _Writer:
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
-        settings = {"path": str(path), "timeout": SQLITE_BUSY_S, "append": _SQLITE_APPEND,
-                    "merge": _SQLITE_MERGE, "log": LOG_TABLE}  # fmt: skip
         assert self.process.stdin is not None and self.process.stdout is not None
         self._replies = FrameReader(self.process.stdout.fileno())
         self._reply: tuple[str, Any] | None = None  # the writer's last word, once it has exited
@@ -528,7 +541,7 @@ class _Writer:
             return
         if not (isinstance(said, tuple) and len(said) == 2):
             said = self._finish()
-        raise WriterUnavailable(str(said[1]))
+        raise WriterUnavailable(mask_secrets(str(said[1])))
 
     def write(self, values: list[tuple[Any, ...]]) -> None:
         """Send rows; parameters of other than plain values are encoded here (the writer
@@ -574,9 +587,10 @@ class _Writer:
         """The error for a writer that could not write what it was sent (raised once)."""
         self._failed = True
         assert self._reply is not None
+        why = mask_secrets(str(self._reply[1]))
         return JournalError(
-            f"journal {self.shown}: its writer process stopped ({self._reply[1]}); the results it had "
-            "not written run again when the sweep is resumed"
+            f"journal {self.shown}: its writer process stopped ({why}); the results it had not written "
+            "run again when the sweep is resumed"
         )
 
     def _finish(self) -> tuple[str, Any]:

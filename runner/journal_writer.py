@@ -1,13 +1,16 @@
-"""A SQLite journal's writer process: it appends the rows a run sends and merges them on close.
+"""A journal's writer process: it writes the rows a run sends (SQLite: appends them, and merges
+them on close; PostgreSQL: inserts them).
 
 ``runner.journal`` starts it as ``python -P journal_writer.py`` once a run has journaled
-``WRITER_AFTER`` rows, so that the parent spends no time in SQLite or in encoding parameters.
-The module uses the standard library only, so the process starts in milliseconds; it also
-holds the parameters' JSON encoding, which the journal uses in its own process too.
+``WRITER_AFTER`` rows, so that the parent spends no time in the database or in encoding
+parameters. For SQLite the module uses the standard library only, so the process starts in
+milliseconds (PostgreSQL: SQLAlchemy, imported then); it also holds the parameters' JSON
+encoding, which the journal uses in its own process too.
 
 Protocol, in frames of an 8-byte little-endian length and a pickle:
 
-- on stdin: the settings ``{"path", "timeout", "append", "merge", "log"}``, then
+- on stdin: the settings (SQLite: ``{"path", "timeout", "append", "merge", "log"}``;
+  PostgreSQL: ``{"url", "table", "columns"}``), then
   ``("rows", [row, ...])`` frames (rows in the results table's column order; the parameters
   at ``PARAMETERS_AT``, a dict or its JSON), then ``("close", None)``;
 - on stdout: ``("ready", pid)`` once the journal is open, then, as it exits, ``("ok", rows)``,
@@ -138,8 +141,37 @@ def _say(message: Any) -> None:
     out.flush()
 
 
+def _serve_database(stream: FrameReader, settings: dict[str, Any]) -> tuple[str, Any]:
+    """A PostgreSQL journal: each frame's rows inserted in one transaction through SQLAlchemy
+    (its multi-row inserts), a key already there keeping its row."""
+    import sqlalchemy as sa  # only here: the SQLite writer starts with the standard library
+    from sqlalchemy.dialects.postgresql import insert
+
+    try:
+        engine = sa.create_engine(settings["url"])
+        table = sa.Table(settings["table"], sa.MetaData(), autoload_with=engine)
+        statement = insert(table).on_conflict_do_nothing()
+    except Exception as exc:
+        return "error", f"{type(exc).__name__}: {exc}"
+    _say(("ready", os.getpid()))
+    names, written = settings["columns"], 0
+    try:
+        while (message := stream.read()) is not None and message[0] == "rows":
+            records = [dict(zip(names, row, strict=True)) for row in encode_rows(message[1])]
+            with engine.begin() as conn:
+                conn.execute(statement, records)
+            written += len(records)
+    except Exception as exc:
+        return "error", f"{type(exc).__name__}: {exc}"
+    finally:
+        engine.dispose()
+    return "ok", written
+
+
 def _serve(stream: FrameReader) -> tuple[str, Any]:
     settings = stream.read()
+    if "url" in settings:
+        return _serve_database(stream, settings)
     try:
         connection = sqlite3.connect(settings["path"], timeout=settings["timeout"], isolation_level=None)
         connection.execute("PRAGMA synchronous=NORMAL")

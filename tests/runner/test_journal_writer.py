@@ -85,6 +85,7 @@ def test_the_writer_writes_what_the_journal_itself_writes(model, tmp_path, write
     assert rows(tmp_path / "there.sqlite") == rows(tmp_path / "here.sqlite")
     assert len(rows(tmp_path / "there.sqlite")) == N + 1
     assert rows(tmp_path / "there.sqlite", "lumix_scenario_log") == []  # merged on close
+
     def table(results: Any) -> list[tuple]:
         return [(name, r.status, r.objective_value, r.parameters) for name, r in results.items()]
 
@@ -229,3 +230,31 @@ def test_a_writer_that_cannot_start_leaves_the_journal_writing_itself(
     assert writers == []  # none started
     assert "writing in this process: its writer process is unavailable" in caplog.text
     assert caplog.text.count("unavailable") == 1  # tried once
+
+
+def test_a_postgresql_journal_writes_through_the_writer_too(model, tmp_path, pg_store, writers) -> None:
+    import sqlalchemy as sa
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(journal_module, "WRITER_AFTER", 10 * N)
+        here = run(model, tmp_path / "here.sqlite")
+    assert writers == []
+    there = run(model, pg_store)
+    assert len(writers) == 1 and writers[0].process.returncode == 0
+    engine = sa.create_engine(pg_store)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                sa.text(
+                    "SELECT scenario_key, name, status, objective_value, parameters, position "
+                    "FROM lumix_scenario_results"
+                )
+            ).fetchall()
+    finally:
+        engine.dispose()
+    assert sorted(tuple(row) for row in found) == rows(tmp_path / "here.sqlite")
+    assert [(n, r.objective_value) for n, r in there.items()] == [
+        (n, r.objective_value) for n, r in here.items()
+    ]
+    again = run(model, pg_store)
+    assert again.resumed == N + 1
