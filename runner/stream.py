@@ -73,7 +73,8 @@ class TaskStream:
                     self.collector.resume(index, key)
                     continue
                 self.collector.expect(index, spec.name, key, spec.parameters)
-                yield ScenarioTask(index, spec.name, change, shipped)
+                targets = spec.design.targets if spec.design is not None else None
+                yield ScenarioTask(index, spec.name, change, shipped, targets)
         if self.keys is not None:
             self.keys.warn()
 

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+import numpy as np
+
 from lumix import LXModel
 from lumix.compile import LXCanonicalModel
 from lumix.outcomes import Outcome
@@ -37,6 +39,7 @@ __all__ = [
     "ResultBatch",
     "run_batch",
     "clear_cache",
+    "TaskBatch",
     "remove_run_files",
     "PARENT_INTERRUPTED",
 ]
@@ -75,16 +78,47 @@ class ModelRef:
 
 @dataclass(frozen=True, slots=True)
 class ScenarioTask:
-    """One scenario as shipped: modification specs, or a serialized callable."""
+    """One scenario as shipped: modification specs, or a serialized callable. ``targets``: a
+    declarative design's changes without their values, the same object for every row of the
+    design (``runner.plan.DesignRow``), so that a batch of them ships as one array
+    (``TaskBatch``); not shipped itself."""
 
     index: int
     name: str
     changes: tuple[tuple[Any, ...], ...] = ()
     function: bytes | None = None
+    targets: tuple[tuple[Any, ...], ...] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # its fields as a tuple: pickling a batch of tasks costs a third of dataclass's default
         return (ScenarioTask, (self.index, self.name, self.changes, self.function))
+
+
+class TaskBatch(list[ScenarioTask]):
+    """The tasks of one batch. A batch of rows of one declarative design (the same ``targets``
+    object, no callable) pickles as its indices, names, the targets once and the values as one
+    ``n x d`` array, not as a tuple of changes per task; any other batch, task by task."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        targets = self[0].targets if self else None
+        if targets is None or not all(task.targets is targets and task.function is None for task in self):
+            return (TaskBatch, (list(self),))
+        values = np.array([[change[3] for change in task.changes] for task in self], dtype=float)
+        return (_design_batch, ([task.index for task in self], [task.name for task in self], targets, values))
+
+
+def _design_batch(
+    indices: list[int], names: list[str], targets: tuple[tuple[Any, ...], ...], values: np.ndarray
+) -> TaskBatch:
+    """A compact ``TaskBatch`` unpickled: each task's changes are the targets with its values."""
+    made = TaskBatch()
+    for index, name, row in zip(indices, names, values.tolist(), strict=True):
+        changes = tuple(
+            (target[0], target[1], target[2], value, target[4])
+            for target, value in zip(targets, row, strict=True)
+        )
+        made.append(ScenarioTask(index, name, changes))
+    return made
 
 
 #: ``ResultBatch`` columns, in order: the fields of ``ScenarioResult`` a worker reports (not those

@@ -24,7 +24,7 @@ from typing import ClassVar, Protocol
 
 from lumix.utils import orm
 
-from ..worker import ModelRef, ResultBatch, ScenarioTask
+from ..worker import ModelRef, ResultBatch, ScenarioTask, TaskBatch
 
 __all__ = ["Backend", "Sink", "batches", "planned", "auto_batch_size", "MAX_BATCH"]
 
@@ -55,10 +55,10 @@ def auto_batch_size(n_tasks: int, workers: int) -> int:
     return max(1, min(MAX_BATCH, math.ceil(n_tasks / max(1, workers * 4))))
 
 
-def batches(tasks: Iterable[ScenarioTask], size: int) -> Iterator[list[ScenarioTask]]:
-    """Lists of ``size`` tasks (the last one shorter), read lazily from ``tasks``."""
+def batches(tasks: Iterable[ScenarioTask], size: int) -> Iterator[TaskBatch]:
+    """Batches of ``size`` tasks (the last one shorter), read lazily from ``tasks``."""
     tasks = iter(tasks)
-    while batch := list(itertools.islice(tasks, size)):
+    while batch := TaskBatch(itertools.islice(tasks, size)):
         yield batch
 
 

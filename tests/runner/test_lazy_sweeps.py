@@ -389,3 +389,22 @@ def test_a_design_resumes_from_the_journal_of_its_scenarios_listed(tmp_path):
     assert [(n, r.objective_value) for n, r in again.items()] == [
         (n, r.objective_value) for n, r in first.items()
     ]
+
+
+def test_a_batch_of_design_rows_ships_as_one_array():
+    from runner.plan import Scenarios
+    from runner.worker import ScenarioTask, TaskBatch
+
+    def shipped(tasks) -> list[tuple]:
+        return [(t.index, t.name, t.changes, t.function) for t in tasks]
+
+    taken = list(Scenarios(monte_carlo(NUMBERS, 256, seed=3), False))
+    tasks = [ScenarioTask(i, s.name, s.changes, None, s.design.targets) for i, s in enumerate(taken)]
+    compact = pickle.dumps(TaskBatch(tasks), pickle.HIGHEST_PROTOCOL)
+    assert len(compact) < len(pickle.dumps(tasks, pickle.HIGHEST_PROTOCOL)) / 2
+    back = pickle.loads(compact)
+    assert type(back) is TaskBatch and shipped(back) == shipped(tasks)  # the values exactly
+    # a batch with a task of another kind (a callable, or no design) ships task by task
+    for other in (ScenarioTask(999, "f", (), b"callable"), ScenarioTask(999, "g", tasks[0].changes)):
+        mixed = TaskBatch([*tasks[:3], other])
+        assert shipped(pickle.loads(pickle.dumps(mixed))) == shipped(mixed)
