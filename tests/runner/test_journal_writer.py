@@ -258,3 +258,9 @@ def test_a_postgresql_journal_writes_through_the_writer_too(model, tmp_path, pg_
     ]
     again = run(model, pg_store)
     assert again.resumed == N + 1
+
+
+def test_the_writer_finds_the_parameters_where_the_journal_puts_them() -> None:
+    from runner.journal_writer import PARAMETERS_AT
+
+    assert journal_module._COLUMN_NAMES[PARAMETERS_AT] == "parameters"
