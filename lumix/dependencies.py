@@ -267,6 +267,8 @@ _INDICES = frozenset({"cols", "objective_cols", "rows", "coef_rows", "coef_cols"
 
 
 def _join(name: str, arrays: list[np.ndarray]) -> np.ndarray:
+    if len(arrays) == 1:
+        return arrays[0]
     if arrays:
         return np.concatenate(arrays)
     return np.zeros(0, np.int64 if name in _INDICES else float)

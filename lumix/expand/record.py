@@ -76,6 +76,7 @@ _WATCH_LOCK = threading.Lock()
 _SLOTS = ("__getattribute__", "__setattr__", "__delattr__")
 #: Per slot, the method each hooked class (or subclass of one) had before the hooks.
 _ORIGINAL: dict[str, dict[type, Callable[..., Any]]] = {slot: {} for slot in _SLOTS}
+_ORIGINAL_SETATTR = _ORIGINAL["__setattr__"]  # (the hot hook's table, looked up once)
 _WATCHED: set[type] = set()
 #: Per hooked class and slot, the method of its own it had (``_MISSING``: it inherited one).
 _OWN: dict[tuple[type, str], Any] = {}
@@ -122,10 +123,10 @@ def _hooked_getattribute(obj: Any, name: str) -> Any:
 
 def _hooked_setattr(obj: Any, name: str, value: Any) -> None:
     log = getattr(_LOCAL, "writes", None)
-    if log is not None and (id(obj), name) not in log.old:
+    if log is not None:
         log.saw(obj, name)
     cls = type(obj)
-    (_ORIGINAL["__setattr__"].get(cls) or _original(cls, "__setattr__"))(obj, name, value)
+    (_ORIGINAL_SETATTR.get(cls) or _original(cls, "__setattr__"))(obj, name, value)
 
 
 def _hooked_delattr(obj: Any, name: str) -> None:
@@ -591,14 +592,19 @@ class WriteLog:
 
     def revert(self) -> None:
         """Restore every written attribute (delete those that did not exist)."""
-        for obj, name, old in reversed(list(self.old.values())):
-            if old is not _MISSING:
-                _original(type(obj), "__setattr__")(obj, name, old)
+        setters: dict[type, Callable[..., Any]] = {}
+        for obj, name, old in reversed(self.old.values()):
+            if old is _MISSING:
+                try:
+                    delattr(obj, name)
+                except AttributeError:
+                    pass
                 continue
-            try:
-                delattr(obj, name)
-            except AttributeError:
-                pass
+            cls = type(obj)
+            setter = setters.get(cls)
+            if setter is None:
+                setter = setters[cls] = _original(cls, "__setattr__")
+            setter(obj, name, old)
         self.old.clear()
 
 
