@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
 from .columns import JOURNAL_LOG_TABLE, JOURNAL_TABLE
 from .errors import JournalError
-from .journal_writer import PARAMETERS_AT, FrameReader, encode_rows, frame
+from .journal_writer import PARAMETERS_AT, FrameReader, encode_rows, frame, move_log
 from .results import ScenarioResult
 from .urls import mask_secrets, mask_url
 
@@ -241,7 +241,6 @@ class Journal:
         self.shown = mask_url(store)
         self._to_add: list[str] = []  # journal columns an older table lacks (see _add_columns)
         self._raw: Any = None  # SQLite: the DBAPI connection rows are written on
-        self._file: Path | None = None  # SQLite: the database file
         self._writer_settings: dict[str, Any] | None = None  # what a writer process would get
         self._writer: _Writer | None = None  # the writer process, once started
         self._written = 0  # rows written by this journal
@@ -250,7 +249,6 @@ class Journal:
             sqlite_file = _sqlite_file(url)
             if sqlite_file is not None:
                 _check_sqlite_file(sqlite_file, self.shown)
-                self._file = sqlite_file.absolute()  # the writer may start after a chdir
             # SQLite: wait for another process's lock (a concurrent run) instead of failing
             options = {"connect_args": {"timeout": SQLITE_BUSY_S}} if sqlite_file is not None else {}
             self.engine = sa.create_engine(url, **options)
@@ -269,7 +267,7 @@ class Journal:
             self._create_table()
             self._add_columns()
             self.merge()  # rows a parent killed mid-run left in the log
-            self._writer_settings = self._settings_for_writer(url)
+            self._writer_settings = self._settings_for_writer(url, sqlite_file)
         except JournalError:
             self.engine.dispose()
             raise
@@ -431,14 +429,14 @@ class Journal:
             return None
         return writer
 
-    def _settings_for_writer(self, url: str) -> dict[str, Any] | None:
+    def _settings_for_writer(self, url: str, sqlite_file: Path | None) -> dict[str, Any] | None:
         """What a writer process gets to write this journal: a SQLite file's path and statements,
         or a PostgreSQL URL and the table; ``None`` (the journal writes itself) for SQLite in
         memory and other databases."""
         dialect = self.engine.dialect.name
-        if dialect == "sqlite" and self._file is not None:
-            return {"path": str(self._file), "timeout": SQLITE_BUSY_S, "append": _SQLITE_APPEND,
-                    "merge": _SQLITE_MERGE, "log": LOG_TABLE}  # fmt: skip
+        if dialect == "sqlite" and sqlite_file is not None:  # absolute: it may start after a chdir
+            return {"path": str(sqlite_file.absolute()), "timeout": SQLITE_BUSY_S,
+                    "append": _SQLITE_APPEND, "merge": _SQLITE_MERGE, "log": LOG_TABLE}  # fmt: skip
         if dialect == "postgresql":
             return {"url": url, "table": results_table.name, "columns": list(_COLUMN_NAMES)}
         return None
@@ -457,16 +455,8 @@ class Journal:
     def merge(self) -> None:
         """SQLite: move the rows of the log into the results table, sorted by key (one
         transaction; a key already there keeps its row). Other databases write rows in place."""
-        if self.engine.dialect.name != "sqlite":
-            return
-
-        def move(cursor: Any) -> None:
-            if cursor.execute(f'SELECT 1 FROM "{LOG_TABLE}" LIMIT 1').fetchone() is None:
-                return
-            cursor.execute(_SQLITE_MERGE)
-            cursor.execute(f'DELETE FROM "{LOG_TABLE}"')
-
-        self._sqlite_write(move)
+        if self.engine.dialect.name == "sqlite":
+            self._sqlite_write(lambda cursor: move_log(cursor, _SQLITE_MERGE, LOG_TABLE))
 
     def close(self) -> None:
         """Merge the log (SQLite) and release the connections. A merge that fails (another

@@ -35,7 +35,7 @@ import sys
 import time
 from typing import Any
 
-__all__ = ["PARAMETERS_AT", "FrameReader", "encode_parameters", "encode_rows", "frame"]
+__all__ = ["PARAMETERS_AT", "FrameReader", "encode_parameters", "encode_rows", "frame", "move_log"]
 
 #: The index of the parameters in a journal row (``runner.journal.results_table``'s columns).
 PARAMETERS_AT = 11
@@ -127,12 +127,22 @@ def _append(connection: sqlite3.Connection, stream: FrameReader, append: str) ->
     return message, written
 
 
+def move_log(cursor: Any, merge: str, log: str) -> None:
+    """Move a SQLite journal's ``log`` rows into its results table with the ``merge`` statement
+    (inside the caller's transaction); nothing to do for an empty log."""
+    if cursor.execute(f'SELECT 1 FROM "{log}" LIMIT 1').fetchone() is not None:
+        cursor.execute(merge)
+        cursor.execute(f'DELETE FROM "{log}"')
+
+
 def _merge(connection: sqlite3.Connection, merge: str, log: str) -> None:
     connection.execute("BEGIN IMMEDIATE")
-    if connection.execute(f'SELECT 1 FROM "{log}" LIMIT 1').fetchone() is not None:
-        connection.execute(merge)
-        connection.execute(f'DELETE FROM "{log}"')
+    move_log(connection, merge, log)
     connection.execute("COMMIT")
+
+
+def _why(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _say(message: Any) -> None:
@@ -152,7 +162,7 @@ def _serve_database(stream: FrameReader, settings: dict[str, Any]) -> tuple[str,
         table = sa.Table(settings["table"], sa.MetaData(), autoload_with=engine)
         statement = insert(table).on_conflict_do_nothing()
     except Exception as exc:
-        return "error", f"{type(exc).__name__}: {exc}"
+        return "error", _why(exc)
     _say(("ready", os.getpid()))
     names, written = settings["columns"], 0
     try:
@@ -162,7 +172,7 @@ def _serve_database(stream: FrameReader, settings: dict[str, Any]) -> tuple[str,
                 conn.execute(statement, records)
             written += len(records)
     except Exception as exc:
-        return "error", f"{type(exc).__name__}: {exc}"
+        return "error", _why(exc)
     finally:
         engine.dispose()
     return "ok", written
@@ -176,19 +186,19 @@ def _serve(stream: FrameReader) -> tuple[str, Any]:
         connection = sqlite3.connect(settings["path"], timeout=settings["timeout"], isolation_level=None)
         connection.execute("PRAGMA synchronous=NORMAL")
     except Exception as exc:
-        return "error", f"{type(exc).__name__}: {exc}"
+        return "error", _why(exc)
     _say(("ready", os.getpid()))
     try:
         try:
             message, written = _append(connection, stream, settings["append"])
         except Exception as exc:
-            return "error", f"{type(exc).__name__}: {exc}"
+            return "error", _why(exc)
         if message is None:  # the parent is gone: the next opening merges
             return "ok", written
         try:
             _merge(connection, settings["merge"], settings["log"])
         except Exception as exc:
-            return "unmerged", f"{type(exc).__name__}: {exc}"
+            return "unmerged", _why(exc)
         return "ok", written
     finally:
         connection.close()
