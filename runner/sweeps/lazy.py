@@ -41,12 +41,13 @@ class _Declarative:
         p.add_to(scenario, 1.0)  # checks the target, the kind and the variable once
         made = scenario.modifications[0]
         self.template = {k: v for k, v in made.__dict__.items() if k != "spec"}
-        self.target = (made.target_type, made.target_name, made.modification_type, made.variable_name)
+        #: Its ``spec`` without a value (``None``): what it changes, the same for every value.
+        self.target = (*made.spec[:3], None, made.spec[4])
         self.label = f"{p.name} = "
 
     def modifications(self, values: list[Any]) -> list[LXScenarioModification]:
         new, cls, template, label = object.__new__, LXScenarioModification, self.template, self.label
-        target_type, target_name, kind, variable = self.target
+        target_type, target_name, kind, _, variable = self.target
         out = []
         for value in values:
             modification = new(cls)
@@ -60,7 +61,7 @@ class _Declarative:
 
     def specs(self, values: list[Any]) -> list[tuple[Any, ...]]:
         """The modification's ``spec`` at each value (what ``modifications`` would give)."""
-        target_type, target_name, kind, variable = self.target
+        target_type, target_name, kind, _, variable = self.target
         return [(target_type, target_name, kind, float(value), variable) for value in values]
 
     def changes(self, values: list[Any]) -> list[Changes]:
@@ -103,7 +104,7 @@ class ScenarioBuilder:
         self.names = [p.name for p in parameters]
         self.parts = [_part(p) for p in parameters]
         self.declared = [part for part in self.parts if isinstance(part, _Declarative)]
-        self.targets = tuple((*part.target[:3], None, part.target[3]) for part in self.declared)
+        self.targets = tuple(part.target for part in self.declared)
 
     @property
     def declarative(self) -> bool:
